@@ -1,0 +1,55 @@
+# Concord: `make run` starts the whole assistant; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY311 ?= python3.11
+# Rasa 3.6 needs Python 3.10: from pyenv if it has one, else python3.10 on PATH.
+PY310 ?= $(shell p=$$(pyenv prefix 3.10 2>/dev/null) && echo $$p/bin/python3.10 || command -v python3.10)
+VENV := .venv
+RASA_VENV := .venv-rasa
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
+MODEL := models/concord.tar.gz
+
+.PHONY: help install run test train lint clean
+
+help:
+	@echo "make run    start Rasa, actions and api on embedded defaults (SQLite, demo data)"
+	@echo "make test   install what tests need and run every test"
+	@echo "make train  train the Rasa model if config.yml, domain.yml or data/ changed"
+	@echo "make lint   ruff"
+	@echo "make clean  remove the local database, models and caches"
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed
+
+$(VENV)/.installed: requirements/app.txt requirements/test.txt
+	@command -v $(PY311) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or set PY311=...)"; exit 1; }
+	test -x $(VENV)/bin/python || $(PY311) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip==24.3.1
+	$(VENV)/bin/pip install --quiet -r requirements/test.txt
+	touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.txt
+	@test -n "$(PY310)" || { echo "Rasa 3.6 needs Python 3.10. Install it with 'pyenv install 3.10' or your package manager (python3.10 + python3.10-venv), then run make again."; exit 1; }
+	test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade pip==24.3.1
+	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.txt
+	touch $@
+
+train: $(MODEL)
+
+$(MODEL): $(RASA_VENV)/.installed $(TRAINING_INPUTS)
+	RASA_TELEMETRY_ENABLED=false $(RASA_VENV)/bin/rasa train --quiet --fixed-model-name concord --out models
+	touch $@
+
+run: install $(MODEL)
+	$(VENV)/bin/python -m api.cli run
+
+test: install $(MODEL)
+	$(VENV)/bin/python -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf var models .pytest_cache .ruff_cache tests/artifacts

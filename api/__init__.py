@@ -1,0 +1,1 @@
+"""The HTTP layer: routes, sessions and pages. Business decisions live in bot/."""

@@ -1,0 +1,131 @@
+"""Operating Concord: `python -m api.cli migrate | seed | run | hints`."""
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+from alembic import command
+from alembic.config import Config
+
+from bot.config import ROOT, Settings, get_settings
+from bot.db.engine import Database
+from bot.demo_data import DEMO_CUSTOMERS, seed_if_empty
+
+
+def migrate(settings: Settings) -> None:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = settings.database_url
+    command.upgrade(config, "head")
+
+
+async def seed(settings: Settings) -> bool:
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            return await seed_if_empty(session)
+    finally:
+        await db.close()
+
+
+def process_environment(settings: Settings) -> dict[str, str]:
+    """What the Procfile and endpoints.yml read: every address derived from one settings object."""
+    return {
+        "CONCORD_HOST": settings.host,
+        "CONCORD_API_PORT": str(settings.api_port),
+        "CONCORD_RASA_PORT": str(settings.rasa_port),
+        "CONCORD_ACTIONS_PORT": str(settings.actions_port),
+        "CONCORD_RASA_TOKEN": settings.rasa_token,
+        "CONCORD_ACTIONS_WEBHOOK": f"{settings.actions_base_url()}/webhook",
+        "CONCORD_NLG_URL": f"http://{settings.host}:{settings.api_port}/nlg",
+        "CONCORD_TRACKER_URL": settings.tracker_url,
+        "CONCORD_DATABASE_URL": settings.database_url,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def hints(settings: Settings) -> str:
+    lines = [
+        "",
+        "Concord is running:",
+        f"  chat page       {settings.api_base_url()}/",
+        f"  health          {settings.api_base_url()}/healthz",
+        f"  Rasa            {settings.rasa_base_url()}",
+        "",
+        "Try this (fictional demo customers): say hi, ask what you owe, then give",
+    ]
+    lines += [
+        f"  {c.reference}  born {c.born:%d %B %Y}   ({c.currency}, {c.locale}, {c.days_past_due} days past due)"
+        for c in DEMO_CUSTOMERS
+    ]
+    return "\n".join(lines + ["", "Ctrl-C stops all three processes.", ""])
+
+
+def run(settings: Settings, only: list[str], wait_seconds: float) -> int:
+    (ROOT / "var").mkdir(exist_ok=True)
+    migrate(settings)
+    if asyncio.run(seed(settings)):
+        print("Seeded the demo customers.", flush=True)
+    environment = os.environ | process_environment(settings)
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "honcho", "start", "-f", str(ROOT / "Procfile"), *only],
+        cwd=ROOT,
+        env=environment,
+    )
+    try:
+        if not only and not _wait_healthy(settings, supervisor, wait_seconds):
+            print("Concord did not become healthy in time; see the logs above.", file=sys.stderr)
+            supervisor.send_signal(signal.SIGINT)
+            supervisor.wait()
+            return 1
+        if not only:
+            print(hints(settings), flush=True)
+        return supervisor.wait()
+    except KeyboardInterrupt:
+        supervisor.send_signal(signal.SIGINT)
+        return supervisor.wait()
+
+
+def _wait_healthy(settings: Settings, supervisor: subprocess.Popen, wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline and supervisor.poll() is None:
+        try:
+            if httpx.get(f"{settings.api_base_url()}/healthz", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m api.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("seed", help="add the demo customers if the database is empty")
+    sub.add_parser("hints", help="print the demo accounts to try")
+    run_parser = sub.add_parser("run", help="migrate, seed, start Rasa, actions and api, wait until healthy")
+    run_parser.add_argument(
+        "only", nargs="*", choices=["rasa", "actions", "api", []], help="start only these"
+    )
+    run_parser.add_argument("--wait", type=float, default=300, help="seconds to wait for health")
+    args = parser.parse_args()
+    settings = get_settings()
+    if args.command == "migrate":
+        migrate(settings)
+    elif args.command == "seed":
+        print("seeded" if asyncio.run(seed(settings)) else "the database already has customers")
+    elif args.command == "hints":
+        print(hints(settings))
+    else:
+        return run(settings, args.only, args.wait)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

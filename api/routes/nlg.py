@@ -1,0 +1,40 @@
+"""Rasa's NLG endpoint: every `utter_*` is rendered from locales/ in the conversation's language."""
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel
+
+from api.state import AppState, app_state
+from bot.i18n import MissingValueError
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+class NLGRequest(BaseModel):
+    response: str
+    arguments: dict[str, Any] = {}
+    tracker: dict[str, Any] = {}
+    channel: dict[str, Any] = {}
+
+
+@router.post("/nlg")
+async def nlg(request: NLGRequest, state: AppState = Depends(app_state)) -> dict[str, Any]:
+    slots = request.tracker.get("slots") or {}
+    metadata = (request.tracker.get("latest_message") or {}).get("metadata") or {}
+    language = metadata.get("language") or slots.get("language")
+    values = {k: v for k, v in slots.items() if v is not None} | request.arguments
+    try:
+        rendered = state.catalog.render(request.response, language, values)
+    except MissingValueError:
+        # A bug on our side must not leave the customer with a half-filled sentence.
+        log.exception("response %s rendered without its values", request.response)
+        rendered = state.catalog.render("error_bad_request", language)
+    except KeyError:
+        raise HTTPException(status_code=404, detail=f"no response {request.response!r} in locales") from None
+    return {
+        "text": rendered.text,
+        "buttons": [{"title": b.title, "payload": b.payload} for b in rendered.buttons],
+    }

@@ -1,0 +1,55 @@
+"""Concord's settings: one object, read once from `CONCORD_*` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything configurable; see `.env.example` for the documented list."""
+
+    model_config = SettingsConfigDict(env_prefix="CONCORD_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'concord.db'}"
+    locales_dir: Path = ROOT / "locales"
+    default_language: str = "en"
+
+    host: str = "127.0.0.1"
+    api_port: int = 8000
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    rasa_url: str = ""
+    actions_url: str = ""
+    public_url: str = ""
+    rasa_token: str = "change-me-rasa-token"
+    rasa_timeout_seconds: float = 15.0
+
+    # Rasa's tracker store (SQLAlchemy 1.4 URL, read by Rasa): its own SQLite file by default,
+    # so two processes never write one file; the same PostgreSQL server at scale.
+    tracker_url: str = f"sqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
+
+    secret_key: str = "change-me-in-production"
+    max_message_chars: int = Field(default=1000, ge=1)
+    max_frame_bytes: int = Field(default=16_384, ge=256)
+    pending_retry_seconds: float = Field(default=5.0, gt=0)
+
+    verification_max_failures: int = Field(default=3, ge=1)
+    verification_lock_minutes: int = Field(default=30, ge=1)
+
+    def rasa_base_url(self) -> str:
+        return self.rasa_url or f"http://{self.host}:{self.rasa_port}"
+
+    def actions_base_url(self) -> str:
+        return self.actions_url or f"http://{self.host}:{self.actions_port}"
+
+    def api_base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.api_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

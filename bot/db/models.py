@@ -1,0 +1,191 @@
+"""Concord's tables. Money is integer minor units beside an ISO 4217 code; times are UTC-aware."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db.types import UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _enum(cls: type[StrEnum]) -> Enum:
+    # Stored as plain strings so adding a state later needs no database type change.
+    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Sender(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class MessageStatus(StrEnum):
+    RECEIVED = "received"  # inbound, being handled
+    PENDING = "pending"  # inbound, waiting for the assistant to be reachable again
+    ANSWERED = "answered"  # inbound, the assistant replied
+    REJECTED = "rejected"  # inbound, refused (too long, malformed); kept for the record
+    QUEUED = "queued"  # outbound, stored and not yet handed to the channel
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class AccountStatus(StrEnum):
+    CURRENT = "current"
+    PAST_DUE = "past_due"
+    CLOSED = "closed"
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    phone_e164: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8))
+    locale: Mapped[str] = mapped_column(String(16))  # Babel locale, e.g. en_AU, id_ID
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name
+    jurisdiction: Mapped[str] = mapped_column(String(8))  # ISO 3166 country code
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    accounts: Mapped[list["Account"]] = relationship(back_populates="customer")
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("balance_minor >= 0", name="balance_not_negative"),
+        CheckConstraint("overdue_minor >= 0", name="overdue_not_negative"),
+        CheckConstraint("minimum_payment_minor >= 0", name="minimum_not_negative"),
+        CheckConstraint("fees_minor >= 0", name="fees_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    product: Mapped[str] = mapped_column(String(120))
+    currency: Mapped[str] = mapped_column(String(3))
+    balance_minor: Mapped[int] = mapped_column(BigInteger)
+    overdue_minor: Mapped[int] = mapped_column(BigInteger)
+    minimum_payment_minor: Mapped[int] = mapped_column(BigInteger)
+    fees_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[AccountStatus] = mapped_column(_enum(AccountStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="accounts")
+    payments: Mapped[list["Payment"]] = relationship(back_populates="account")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="payment_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(String(32))
+    external_reference: Mapped[str | None] = mapped_column(String(64))
+
+    account: Mapped[Account] = relationship(back_populates="payments")
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_channel_user", "channel", "channel_user_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    channel: Mapped[str] = mapped_column(String(16))
+    channel_user_id: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    verified_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    messages: Mapped[list["Message"]] = relationship(back_populates="conversation", order_by="Message.id")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "channel_message_id", name="uq_messages_channel_message_id"),
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    sender: Mapped[Sender] = mapped_column(_enum(Sender))
+    channel: Mapped[str] = mapped_column(String(16))
+    channel_message_id: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus))
+    error: Mapped[str | None] = mapped_column(String(200))
+    # Times the assistant answered this message with an error (not counting being unreachable).
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    language: Mapped[str | None] = mapped_column(String(8))
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class VerificationAttempt(Base):
+    __tablename__ = "verification_attempts"
+    __table_args__ = (
+        Index("ix_verification_conversation", "conversation_id", "created_at"),
+        Index("ix_verification_account", "account_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    # The account the reference named, if any; internal only, never shown to the customer.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    succeeded: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

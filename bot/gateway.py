@@ -1,0 +1,243 @@
+"""The one way in for every channel: store, deduplicate, ask the assistant, store the replies.
+
+A message is stored before anything else happens to it. If the assistant cannot answer, the
+message waits as `pending`, the customer is told kindly once, and `answer_pending` picks it up
+when the assistant is back, in the order the customer wrote.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.engine import Database
+from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
+from bot.db.types import utcnow
+from bot.i18n import Catalog
+from bot.rasa_client import AssistantUnavailable, BotReply, RasaClient
+
+log = logging.getLogger(__name__)
+
+# A message still `received` after this long was being handled by a process that died.
+STALLED_AFTER = timedelta(seconds=60)
+# A message the live assistant keeps failing on is set aside for a person, not retried forever.
+MAX_ERROR_ATTEMPTS = 5
+
+
+class UnknownConversation(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    conversation_id: str
+    channel: str
+    text: str
+    channel_message_id: str | None = None
+
+
+@dataclass
+class Delivery:
+    """What became of one inbound message, and what to send back."""
+
+    inbound_id: int
+    duplicate: bool = False
+    rejected: str | None = None
+    replies: list[Message] = field(default_factory=list)
+
+
+class Gateway:
+    def __init__(self, db: Database, rasa: RasaClient, catalog: Catalog, max_message_chars: int) -> None:
+        self.db = db
+        self.rasa = rasa
+        self.catalog = catalog
+        self.max_message_chars = max_message_chars
+        # One conversation's messages are answered one at a time, in order.
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def receive(self, inbound: InboundMessage) -> Delivery:
+        async with self._locks[inbound.conversation_id]:
+            try:
+                delivery = await self._store(inbound)
+            except IntegrityError:  # the same provider message raced in from another process
+                delivery = await self._existing(inbound)
+            if delivery.duplicate or delivery.rejected:
+                return delivery
+            delivery.replies = await self._answer_waiting(inbound.conversation_id)
+            return delivery
+
+    async def record_rejected(self, conversation_id: str, channel: str, raw: str, reason: str) -> int:
+        """Keep what a client sent that we could not accept, so nothing is silently lost."""
+        async with self.db.transaction() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise UnknownConversation(conversation_id)
+            message = Message(
+                conversation_id=conversation_id,
+                direction=Direction.INBOUND,
+                sender=Sender.CUSTOMER,
+                channel=channel,
+                text=raw,
+                status=MessageStatus.REJECTED,
+                error=reason[:200],
+                language=conversation.language,
+            )
+            session.add(message)
+            await session.flush()
+            return message.id
+
+    async def answer_pending(self) -> dict[str, list[Message]]:
+        """Answer every message that is waiting; returns the new replies per conversation."""
+        async with self.db.session() as session:
+            conversation_ids = await session.scalars(
+                select(Message.conversation_id).where(_waiting(utcnow())).distinct()
+            )
+            conversation_ids = list(conversation_ids)
+        answered: dict[str, list[Message]] = {}
+        for conversation_id in conversation_ids:
+            async with self._locks[conversation_id]:
+                replies = await self._answer_waiting(conversation_id, include_fresh=False)
+            if replies:
+                answered[conversation_id] = replies
+        return answered
+
+    async def _store(self, inbound: InboundMessage) -> Delivery:
+        async with self.db.transaction() as session:
+            conversation = await session.get(Conversation, inbound.conversation_id)
+            if conversation is None:
+                raise UnknownConversation(inbound.conversation_id)
+            if inbound.channel_message_id and (existing := await _find(session, inbound)):
+                return Delivery(existing.id, duplicate=True, replies=await _replies_to(session, existing.id))
+            too_long = len(inbound.text) > self.max_message_chars
+            message = Message(
+                conversation_id=conversation.id,
+                direction=Direction.INBOUND,
+                sender=Sender.CUSTOMER,
+                channel=inbound.channel,
+                channel_message_id=inbound.channel_message_id,
+                text=inbound.text,
+                status=MessageStatus.REJECTED if too_long else MessageStatus.RECEIVED,
+                error="too_long" if too_long else None,
+                language=conversation.language,
+            )
+            session.add(message)
+            conversation.last_message_at = utcnow()
+            await session.flush()
+            return Delivery(message.id, rejected="too_long" if too_long else None)
+
+    async def _existing(self, inbound: InboundMessage) -> Delivery:
+        async with self.db.session() as session:
+            existing = await _find(session, inbound)
+            return Delivery(existing.id, duplicate=True, replies=await _replies_to(session, existing.id))
+
+    async def _answer_waiting(self, conversation_id: str, include_fresh: bool = True) -> list[Message]:
+        async with self.db.session() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            statuses = [MessageStatus.PENDING, MessageStatus.RECEIVED]
+            waiting = list(
+                await session.scalars(
+                    select(Message)
+                    .where(Message.conversation_id == conversation_id, Message.status.in_(statuses))
+                    .order_by(Message.id)
+                )
+            )
+        if not include_fresh and not any(m.status == MessageStatus.PENDING for m in waiting):
+            waiting = [m for m in waiting if m.created_at < utcnow() - STALLED_AFTER]
+        replies: list[Message] = []
+        already_told = any(m.status == MessageStatus.PENDING for m in waiting)
+        for index, message in enumerate(waiting):
+            try:
+                bot_replies = await self.rasa.send(conversation_id, message.text, _metadata(conversation))
+            except AssistantUnavailable as error:
+                log.warning("assistant unavailable (%s); %d message(s) wait", error, len(waiting) - index)
+                replies += await self._hold(
+                    conversation, waiting[index:], tell_customer=not already_told, failed=error.reachable
+                )
+                break
+            replies += await self._store_replies(conversation, message, bot_replies)
+        return replies
+
+    async def _store_replies(
+        self, conversation: Conversation, inbound: Message, bot_replies: list[BotReply]
+    ) -> list[Message]:
+        async with self.db.transaction() as session:
+            stored = [
+                _outbound(conversation, inbound.id, Sender.BOT, reply.text, reply.buttons)
+                for reply in bot_replies
+            ]
+            session.add_all(stored)
+            await _set_status(session, [inbound.id], MessageStatus.ANSWERED)
+        return stored
+
+    async def _hold(
+        self, conversation: Conversation, waiting: list[Message], tell_customer: bool, failed: bool
+    ) -> list[Message]:
+        async with self.db.transaction() as session:
+            await _set_status(session, [m.id for m in waiting], MessageStatus.PENDING)
+            if failed:
+                first = await session.get(Message, waiting[0].id)
+                first.attempts += 1
+                if first.attempts >= MAX_ERROR_ATTEMPTS:
+                    first.status, first.error = MessageStatus.FAILED, "assistant_error"
+            if not tell_customer:
+                return []
+            notice = self.catalog.render("gateway_delayed", conversation.language)
+            stored = _outbound(conversation, waiting[0].id, Sender.SYSTEM, notice.text, [])
+            session.add(stored)
+        return [stored]
+
+
+def _metadata(conversation: Conversation) -> dict[str, object]:
+    return {
+        "channel": conversation.channel,
+        "conversation_id": conversation.id,
+        "language": conversation.language,
+        "customer_id": conversation.customer_id,
+    }
+
+
+def _outbound(
+    conversation: Conversation, reply_to_id: int, sender: Sender, text: str, buttons: list[dict[str, str]]
+) -> Message:
+    return Message(
+        conversation_id=conversation.id,
+        direction=Direction.OUTBOUND,
+        sender=sender,
+        channel=conversation.channel,
+        text=text,
+        buttons=buttons or None,
+        status=MessageStatus.QUEUED,
+        language=conversation.language,
+        reply_to_id=reply_to_id,
+        created_at=utcnow(),
+    )
+
+
+def _waiting(now: datetime):
+    stalled = (Message.status == MessageStatus.RECEIVED) & (Message.created_at < now - STALLED_AFTER)
+    return (Message.status == MessageStatus.PENDING) | stalled
+
+
+async def _find(session: AsyncSession, inbound: InboundMessage) -> Message | None:
+    return await session.scalar(
+        select(Message).where(
+            Message.channel == inbound.channel,
+            Message.channel_message_id == inbound.channel_message_id,
+        )
+    )
+
+
+async def _replies_to(session: AsyncSession, message_id: int) -> list[Message]:
+    return list(
+        await session.scalars(select(Message).where(Message.reply_to_id == message_id).order_by(Message.id))
+    )
+
+
+async def _set_status(session: AsyncSession, ids: list[int], status: MessageStatus) -> None:
+    for message in await session.scalars(select(Message).where(Message.id.in_(ids))):
+        message.status = status

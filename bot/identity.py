@@ -1,0 +1,60 @@
+"""Reading what a customer types to identify themselves: an account reference, a date of birth."""
+
+import re
+from datetime import date
+
+import dateparser
+
+# Account references look like "CN-482913"; people also type "cn 482913" or "CN482913".
+_REFERENCE = re.compile(r"\b([A-Za-z]{2})[\s\-–]?(\d{6})\b")
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,4})[./\-\s](\d{1,2})[./\-\s](\d{1,4})\s*$")
+
+
+def normalise_reference(text: str) -> str | None:
+    """`"cn 482913"` → `"CN-482913"`; None when the text holds no reference."""
+    match = _REFERENCE.search(text)
+    if not match:
+        return None
+    return f"{match.group(1).upper()}-{match.group(2)}"
+
+
+def parse_date_of_birth(text: str, language: str, today: date) -> list[date]:
+    """Every date the customer may have meant, most likely first; empty if none.
+
+    "03/04/1985" is 3 April to most of the world and 4 March in the US. We can't ask which
+    without sounding like an interrogation, so both readings are kept and checked.
+    """
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric:
+        candidates = _numeric_readings(*(int(g) for g in numeric.groups()), today=today)
+    else:
+        parsed = dateparser.parse(
+            text,
+            languages=[language, "en"] if language != "en" else ["en"],
+            settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"},
+        )
+        candidates = [parsed.date()] if parsed else []
+    # Relative phrases ("yesterday") parse too; nobody we talk to was born in the last 16 years.
+    return [d for d in dict.fromkeys(candidates) if 1900 <= d.year <= today.year - 16]
+
+
+def _numeric_readings(a: int, b: int, c: int, today: date) -> list[date]:
+    if a > 31:  # 1985-04-03
+        orders = [(a, b, c)]
+    else:  # day-month-year first, then month-day-year
+        orders = [(_full_year(c, today), b, a), (_full_year(c, today), a, b)]
+    readings = []
+    for year, month, day in orders:
+        try:
+            readings.append(date(year, month, day))
+        except ValueError:
+            continue
+    return readings
+
+
+def _full_year(year: int, today: date) -> int:
+    if year >= 100:
+        return year
+    # A two-digit birth year is in the past: "86" is 1986, "05" is 2005 (in 2026).
+    century = today.year - today.year % 100
+    return century + year if century + year <= today.year else century - 100 + year
