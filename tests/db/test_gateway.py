@@ -1,0 +1,90 @@
+"""The gateway stores every message first and loses none when the assistant is unreachable."""
+
+import socket
+
+import pytest
+from sqlalchemy import select
+
+from bot.conversations import open_conversation, transcript
+from bot.db.models import Direction, Message, MessageStatus, Sender
+from bot.gateway import Gateway, InboundMessage, UnknownConversation
+from bot.rasa_client import RasaClient
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+async def gateway(db, catalog):
+    rasa = RasaClient(f"http://127.0.0.1:{_closed_port()}", timeout_seconds=2)
+    yield Gateway(db, rasa, catalog, max_message_chars=50)
+    await rasa.close()
+
+
+@pytest.fixture
+async def conversation_id(db) -> str:
+    async with db.transaction() as session:
+        return (await open_conversation(session, "web", "web", "en")).id
+
+
+async def _messages(db, conversation_id) -> list[Message]:
+    async with db.session() as session:
+        return await transcript(session, conversation_id)
+
+
+async def test_when_the_assistant_is_down_the_customer_is_told_kindly_once_and_messages_wait(
+    gateway, db, conversation_id, catalog
+):
+    first = await gateway.receive(InboundMessage(conversation_id, "web", "hi", "c1"))
+    second = await gateway.receive(InboundMessage(conversation_id, "web", "are you there?", "c2"))
+
+    assert [r.text for r in first.replies] == [catalog.render("gateway_delayed", "en").text]
+    assert second.replies == []
+    stored = await _messages(db, conversation_id)
+    inbound = [m for m in stored if m.direction == Direction.INBOUND]
+    assert [(m.text, m.status) for m in inbound] == [
+        ("hi", MessageStatus.PENDING),
+        ("are you there?", MessageStatus.PENDING),
+    ]
+    assert [m.sender for m in stored if m.direction == Direction.OUTBOUND] == [Sender.SYSTEM]
+
+
+async def test_waiting_messages_keep_waiting_while_the_assistant_stays_down(gateway, db, conversation_id):
+    await gateway.receive(InboundMessage(conversation_id, "web", "hi", "c1"))
+    assert await gateway.answer_pending() == {}
+    [inbound] = [m for m in await _messages(db, conversation_id) if m.direction == Direction.INBOUND]
+    assert inbound.status == MessageStatus.PENDING
+    assert inbound.attempts == 0  # being unreachable says nothing about the message itself
+
+
+async def test_a_provider_retry_of_the_same_message_is_stored_once(gateway, db, conversation_id):
+    first = await gateway.receive(InboundMessage(conversation_id, "web", "hi", "same-id"))
+    again = await gateway.receive(InboundMessage(conversation_id, "web", "hi", "same-id"))
+
+    assert again.duplicate and again.inbound_id == first.inbound_id
+    assert [r.id for r in again.replies] == [r.id for r in first.replies]
+    inbound = [m for m in await _messages(db, conversation_id) if m.direction == Direction.INBOUND]
+    assert len(inbound) == 1
+
+
+async def test_an_over_long_message_is_kept_but_not_sent_to_the_assistant(gateway, db, conversation_id):
+    delivery = await gateway.receive(InboundMessage(conversation_id, "web", "x" * 51, "long"))
+
+    assert delivery.rejected == "too_long" and delivery.replies == []
+    [stored] = await _messages(db, conversation_id)
+    assert (stored.status, stored.error, len(stored.text)) == (MessageStatus.REJECTED, "too_long", 51)
+
+
+async def test_a_frame_we_could_not_read_is_still_on_record(gateway, db, conversation_id):
+    message_id = await gateway.record_rejected(conversation_id, "web", "{not json", "invalid_json")
+    async with db.session() as session:
+        stored = await session.scalar(select(Message).where(Message.id == message_id))
+    assert (stored.text, stored.status, stored.error) == ("{not json", MessageStatus.REJECTED, "invalid_json")
+
+
+async def test_a_message_for_a_conversation_that_does_not_exist_is_refused(gateway):
+    with pytest.raises(UnknownConversation):
+        await gateway.receive(InboundMessage("no-such-conversation", "web", "hi"))

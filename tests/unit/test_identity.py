@@ -1,0 +1,48 @@
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.identity import normalise_reference, parse_date_of_birth
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["CN-100234", "cn-100234", "cn 100234", "CN100234", "my ref is CN-100234 thanks", "CN–100234"],
+)
+def test_account_references_are_recognised_however_they_are_typed(typed):
+    assert normalise_reference(typed) == "CN-100234"
+
+
+@pytest.mark.parametrize("typed", ["100234", "hello", "CN-1234", "my account", ""])
+def test_text_without_a_reference_gives_none(typed):
+    assert normalise_reference(typed) is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["14 March 1986", "March 14, 1986", "1986-03-14", "14/03/1986", "14.3.86", "14th of March 1986"],
+)
+def test_common_ways_of_writing_a_birth_date_are_understood(typed):
+    assert parse_date_of_birth(typed, "en", TODAY) == [date(1986, 3, 14)]
+
+
+def test_an_ambiguous_numeric_date_keeps_both_readings_day_first():
+    assert parse_date_of_birth("03/04/1985", "en", TODAY) == [date(1985, 4, 3), date(1985, 3, 4)]
+
+
+def test_birth_dates_in_the_customers_language_are_understood():
+    assert parse_date_of_birth("30 Agustus 1979", "id", TODAY) == [date(1979, 8, 30)]
+
+
+@pytest.mark.parametrize("typed", ["yesterday", "hello", "31/02/1990", "next week", "2020-01-01"])
+def test_things_that_cannot_be_a_birth_date_are_not_taken_as_one(typed):
+    assert parse_date_of_birth(typed, "en", TODAY) == []
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=TODAY - timedelta(days=366 * 17)))
+def test_any_birth_date_written_out_in_full_parses_back_to_itself(born):
+    assert parse_date_of_birth(born.strftime("%d %B %Y"), "en", TODAY) == [born]

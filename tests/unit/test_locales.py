@@ -1,0 +1,69 @@
+"""Every sentence a customer can see lives in locales/, is complete, and keeps our tone."""
+
+import re
+
+import pytest
+import yaml
+
+from bot.config import ROOT
+from bot.i18n import Catalog, MissingValueError, placeholders
+
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+ACTIONS_CODE = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
+GATEWAY_KEYS = {"gateway_delayed", "error_message_too_long", "error_bad_request"}
+# Words that threaten, shame or pressure (DESIGN.md tone rules); never in anything we send.
+NEVER_SAY = {
+    "en": [
+        r"\bmust\b",
+        r"\bfailure\b",
+        r"\bfailed to pay\b",
+        r"final notice",
+        r"\bimmediately\b",
+        r"legal action",
+        r"\bdebt\b",
+        r"credit (file|score|report)",
+        r"collection agenc",
+        r"\bcourt\b",
+        r"\bdelinquent\b",
+        r"\bdefault(ed)?\b",
+        r"\burgent\b",
+    ],
+}
+
+
+def test_every_response_the_domain_or_an_action_uses_exists_in_english(catalog: Catalog):
+    used = set(DOMAIN["responses"]) | set(re.findall(r'response="(utter_\w+)"', ACTIONS_CODE)) | GATEWAY_KEYS
+    assert used - catalog.keys("en") == set()
+
+
+def test_domain_responses_only_name_their_key_and_never_hold_customer_text():
+    for key, variants in DOMAIN["responses"].items():
+        assert [v["text"] for v in variants] == [key]
+
+
+@pytest.mark.parametrize("language", sorted(Catalog(ROOT / "locales", "en").languages))
+def test_every_locale_has_every_key_with_the_same_placeholders(catalog: Catalog, language: str):
+    english = catalog.languages["en"]
+    other = catalog.languages[language]
+    assert set(other) == set(english)
+    for key, entry in english.items():
+        assert placeholders(other[key]["text"]) == placeholders(entry["text"]), key
+        assert len(other[key].get("buttons", [])) == len(entry.get("buttons", [])), key
+
+
+@pytest.mark.parametrize("language", sorted(NEVER_SAY))
+def test_no_response_threatens_shames_or_pressures(catalog: Catalog, language: str):
+    for key, entry in catalog.languages[language].items():
+        texts = [entry["text"], *(b["title"] for b in entry.get("buttons", []))]
+        for text in texts:
+            for pattern in NEVER_SAY[language]:
+                assert not re.search(pattern, text, re.IGNORECASE), f"{key} says {pattern!r}: {text}"
+
+
+def test_a_missing_value_is_an_error_not_a_half_filled_sentence(catalog: Catalog):
+    with pytest.raises(MissingValueError, match="minutes"):
+        catalog.render("utter_verification_locked", "en", {})
+
+
+def test_an_unsupported_language_falls_back_to_english(catalog: Catalog):
+    assert catalog.render("utter_goodbye", "xx").language == "en"

@@ -1,0 +1,47 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.money import Money
+
+
+@pytest.mark.parametrize(
+    ("money", "locale", "shown"),
+    [
+        (Money(123450, "AUD"), "en_AU", "$1,234.50"),
+        (Money(125_000_000, "IDR"), "id_ID", "Rp1.250.000,00"),
+        (Money(249_900, "PHP"), "en_PH", "₱2,499.00"),
+        (Money(9_999, "USD"), "en_US", "$99.99"),
+        (Money(45_000, "JPY"), "ja_JP", "￥45,000"),
+        (Money(12_000, "MYR"), "ms_MY", "RM120.00"),
+    ],
+)
+def test_amounts_read_the_way_customers_in_that_locale_write_them(money, locale, shown):
+    assert money.format(locale) == shown
+
+
+def test_yen_has_no_minor_unit_so_minor_units_are_whole_yen():
+    assert Money(500, "JPY").decimal == Decimal(500)
+
+
+@pytest.mark.parametrize("amount", [12.5, Decimal("12.5"), True, "1250"])
+def test_money_refuses_anything_but_whole_minor_units(amount):
+    with pytest.raises(TypeError):
+        Money(amount, "AUD")
+
+
+def test_money_refuses_an_unknown_currency():
+    with pytest.raises(ValueError, match="ISO 4217"):
+        Money(100, "XYZ")
+
+
+def test_amounts_in_different_currencies_never_add_up():
+    with pytest.raises(ValueError):
+        Money(100, "AUD") + Money(100, "USD")
+
+
+@given(st.integers(min_value=0, max_value=10**15), st.integers(min_value=0, max_value=10**15))
+def test_adding_amounts_is_exact_to_the_last_cent(a, b):
+    assert (Money(a, "USD") + Money(b, "USD")).decimal == Money(a, "USD").decimal + Money(b, "USD").decimal
