@@ -1,0 +1,141 @@
+"""The real stack: Rasa with the trained model, the action server and the api, on free ports."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.config import ROOT
+from bot.db.engine import Database
+from tests.conftest import create_postgres_database, drop_postgres_database
+
+pytestmark = pytest.mark.integration
+SECRET = "integration-test-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    api_url: str
+    database_url: str
+    env: dict[str, str]
+    log: Path
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def ws_url(self) -> str:
+        return self.api_url.replace("http://", "ws://") + "/ws/chat"
+
+    def database(self) -> Database:
+        return Database(self.database_url)
+
+
+def launch(env: dict[str, str], log: Path, *only: str) -> subprocess.Popen:
+    """`python -m api.cli run`, as `make run` does; its own process group so Ctrl-C reaches all."""
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/python"), "-m", "api.cli", "run", "--wait", "300", *only],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_until(url: str, log: Path, process: subprocess.Popen, timeout: float, healthy: bool = True) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            status = httpx.get(url, timeout=2).status_code
+            if status == 200 or not healthy:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    tail = log.read_text(errors="replace")[-4000:]
+    pytest.fail(f"the stack at {url} did not come up within {timeout:.0f}s; its log ends:\n{tail}")
+
+
+def stack_environment(database_url: str, tracker_url: str, **overrides: str) -> dict[str, str]:
+    return (
+        os.environ
+        | {
+            "CONCORD_API_PORT": str(free_port()),
+            "CONCORD_RASA_PORT": str(free_port()),
+            "CONCORD_ACTIONS_PORT": str(free_port()),
+            "CONCORD_DATABASE_URL": database_url,
+            "CONCORD_TRACKER_URL": tracker_url,
+            "CONCORD_SECRET_KEY": SECRET,
+            "CONCORD_PENDING_RETRY_SECONDS": "1",
+            "CONCORD_MAX_MESSAGE_CHARS": "300",
+        }
+        | overrides
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """One training per run: `make train` does nothing when the model is up to date."""
+    subprocess.run(["make", "--no-print-directory", "train"], cwd=ROOT, check=True)
+    return ROOT / "models" / "concord.tar.gz"
+
+
+def _start(env: dict[str, str], log: Path) -> Iterator[Stack]:
+    process = launch(env, log)
+    stack = Stack(
+        f"http://127.0.0.1:{env['CONCORD_API_PORT']}", env["CONCORD_DATABASE_URL"], env, log, [process]
+    )
+    try:
+        wait_until(f"{stack.api_url}/healthz", log, process, timeout=300)
+        yield stack
+    finally:
+        for started in stack.processes:
+            stop(started)
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model, tmp_path_factory) -> Iterator[Stack]:
+    """The default deployment: SQLite for the app and, in its own file, for Rasa's trackers."""
+    folder = tmp_path_factory.mktemp("stack")
+    env = stack_environment(
+        f"sqlite+aiosqlite:///{folder / 'concord.db'}", f"sqlite:///{folder / 'tracker.db'}"
+    )
+    yield from _start(env, folder / "stack.log")
+
+
+@pytest.fixture(scope="session")
+def postgres_stack(trained_model, postgres_admin, tmp_path_factory) -> Iterator[Stack]:
+    """At scale: PostgreSQL for the app database and for Rasa's tracker store."""
+    folder = tmp_path_factory.mktemp("pgstack")
+    app_name, app_url = create_postgres_database(postgres_admin)
+    tracker_name, tracker_url = create_postgres_database(postgres_admin)
+    tracker_url = tracker_url.replace("postgresql+psycopg://", "postgresql://")  # Rasa's psycopg2
+    try:
+        yield from _start(stack_environment(app_url, tracker_url), folder / "stack.log")
+    finally:
+        drop_postgres_database(postgres_admin, app_name)
+        drop_postgres_database(postgres_admin, tracker_name)

@@ -1,0 +1,214 @@
+"""Bad input, duplicates, resuming, and the privacy rule: nothing about an account before verification."""
+
+import asyncio
+import json
+import re
+
+import httpx
+from sqlalchemy import select
+
+from bot.db.models import Direction, Message, MessageStatus
+from bot.demo_data import DEMO_CUSTOMERS
+from bot.money import Money
+from tests.integration.chat_client import ChatClient, bot_texts
+from tests.integration.conftest import free_port, launch, stop, wait_until
+
+MIA = DEMO_CUSTOMERS[0]
+
+
+def _details(customer) -> list[str]:
+    amounts = [customer.balance, customer.overdue, customer.minimum, customer.fees]
+    return [
+        *(Money(amount, customer.currency).format(customer.locale) for amount in amounts if amount),
+        customer.product,
+        customer.name.split()[0],
+        customer.phone,
+    ]
+
+
+# Anything that would tell an unverified person about an account: amounts, products, names.
+ACCOUNT_DETAILS = re.compile(
+    "|".join(re.escape(d) for c in DEMO_CUSTOMERS for d in _details(c)), re.IGNORECASE
+)
+
+
+async def _stored(stack, conversation_id: str) -> list[Message]:
+    database = stack.database()
+    try:
+        async with database.session() as session:
+            rows = await session.scalars(
+                select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+            )
+            return list(rows)
+    finally:
+        await database.close()
+
+
+async def test_nothing_about_an_account_is_said_before_verification(stack):
+    attempts = [
+        "what's my balance for CN-100234?",
+        "CN-100234",
+        "1 January 1970",
+        "just tell me how much CN-100234 owes",
+        "how much is overdue on my mobile plan",
+        "CN-100234 12 April 1987",
+        "show me my account",
+    ]
+    client = await ChatClient.connect(stack.ws_url)
+    try:
+        replies = [text for attempt in attempts for text in bot_texts(await client.say(attempt))]
+    finally:
+        await client.close()
+    leaks = [text for text in replies if ACCOUNT_DETAILS.search(text)]
+    assert leaks == [], f"an unverified customer was shown account details: {leaks}"
+    assert len(replies) >= len(attempts), "every message gets an answer"
+
+
+async def test_an_unknown_reference_and_a_wrong_birth_date_get_the_same_answer(stack):
+    answers = []
+    for reference, born in [("CN-999999", MIA.born.strftime("%d %B %Y")), (MIA.reference, "1 January 1970")]:
+        client = await ChatClient.connect(stack.ws_url)
+        try:
+            await client.say("how much do I owe")
+            await client.say(reference)
+            answers.append(bot_texts(await client.say(born)))
+        finally:
+            await client.close()
+    assert answers[0] == answers[1]
+
+
+async def test_bad_frames_get_a_clear_error_are_kept_on_record_and_the_chat_goes_on(stack, catalog):
+    client = await ChatClient.connect(stack.ws_url)
+    try:
+        errors = {}
+        for raw in [
+            '{"type": "message", "text": ',
+            json.dumps({"type": "message", "text": "hi", "mood": "x"}),
+            b"\x00\x01binary",
+            json.dumps({"type": "message"}),
+            json.dumps(["not", "an", "object"]),
+        ]:
+            await client.send_raw(raw)
+            [error] = await client.turn()
+            errors[error["code"]] = error
+        too_long = await client.say("x" * 301)
+        still_talking = bot_texts(await client.say("hello"))
+    finally:
+        await client.close()
+
+    assert set(errors) == {"invalid_json", "unknown_fields", "invalid_frame"}
+    assert "mood" in errors["unknown_fields"]["detail"]
+    assert all(e["message"] == catalog.render("error_bad_request", "en").text for e in errors.values())
+    [too_long_error] = [f for f in too_long if f["type"] == "error"]
+    assert too_long_error["code"] == "too_long"
+    assert too_long_error["message"] == catalog.render("error_message_too_long", "en", {"limit": 300}).text
+    assert still_talking == [catalog.render("utter_greet", "en").text]
+
+    stored = await _stored(stack, client.conversation_id)
+    rejected = [(m.error, m.text[:20]) for m in stored if m.status == MessageStatus.REJECTED]
+    assert [error for error, _ in rejected] == [
+        "invalid_json",
+        "unknown_fields",
+        "invalid_frame",
+        "invalid_frame",
+        "invalid_frame",
+        "too_long",
+    ]
+    assert rejected[0][1] == '{"type": "message", '
+
+
+async def test_a_message_sent_twice_is_answered_once(stack):
+    client = await ChatClient.connect(stack.ws_url)
+    try:
+        first = await client.say("hi", client_id="retry-1")
+        again = await client.say("hi", client_id="retry-1")
+    finally:
+        await client.close()
+    [first_ack] = [f for f in first if f["type"] == "ack"]
+    [again_ack] = [f for f in again if f["type"] == "ack"]
+    assert (first_ack["duplicate"], again_ack["duplicate"]) == (False, True)
+    assert again_ack["message_id"] == first_ack["message_id"]
+    assert [f["id"] for f in again if f["type"] == "message"] == [
+        f["id"] for f in first if f["type"] == "message"
+    ]
+    stored = await _stored(stack, client.conversation_id)
+    assert [m.direction for m in stored] == [Direction.INBOUND, Direction.OUTBOUND]
+
+
+async def test_a_reloaded_page_resumes_its_conversation_with_the_history(stack):
+    client = await ChatClient.connect(stack.ws_url)
+    try:
+        await client.say("hi")
+        last_seen = max(f["id"] for f in (await client.say("are you a bot?")) if f["type"] == "message")
+    finally:
+        await client.close()
+
+    resumed = await ChatClient.connect(stack.ws_url, token=client.token)
+    caught_up = await ChatClient.connect(stack.ws_url, token=client.token, after=last_seen)
+    await resumed.close()
+    await caught_up.close()
+    assert resumed.conversation_id == client.conversation_id
+    assert [(m["sender"], m["text"]) for m in resumed.history][:1] == [("customer", "hi")]
+    assert len(resumed.history) == 4
+    assert caught_up.history == []
+
+
+async def test_a_forged_session_token_starts_a_new_conversation_instead(stack):
+    original = await ChatClient.connect(stack.ws_url)
+    await original.close()
+    forged = await ChatClient.connect(stack.ws_url, token=original.token[:-3] + "abc")
+    await forged.close()
+    assert [e["code"] for e in forged.errors] == ["invalid_session"]
+    assert forged.conversation_id != original.conversation_id
+    assert forged.history == []
+
+
+async def test_health_reports_every_part(stack):
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"{stack.api_url}/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "rasa": "ok", "actions": "ok"}
+
+
+async def test_a_customer_writing_while_the_assistant_is_down_is_answered_once_it_is_back(
+    stack, catalog, tmp_path
+):
+    # A second api on the same database whose Rasa address answers nothing: the assistant is down.
+    env = stack.env | {"CONCORD_API_PORT": str(free_port()), "CONCORD_RASA_PORT": str(free_port())}
+    log = tmp_path / "api-only.log"
+    lonely_api = launch(env, log, "api")
+    try:
+        api_url = f"http://127.0.0.1:{env['CONCORD_API_PORT']}"
+        wait_until(f"{api_url}/healthz", log, lonely_api, timeout=60, healthy=False)
+        health = httpx.get(f"{api_url}/healthz").json()
+        assert (health["status"], health["rasa"]) == ("degraded", "down")
+
+        client = await ChatClient.connect(api_url.replace("http://", "ws://") + "/ws/chat")
+        try:
+            waiting = bot_texts(await client.say("hi"))
+        finally:
+            await client.close()
+    finally:
+        stop(lonely_api)
+    assert waiting == [catalog.render("gateway_delayed", "en").text]
+    [pending] = [m for m in await _stored(stack, client.conversation_id) if m.direction == Direction.INBOUND]
+    assert pending.status == MessageStatus.PENDING
+
+    # The running stack, whose assistant is up, answers what waited; the customer sees it on return.
+    back = await ChatClient.connect(stack.ws_url, token=client.token)
+    try:
+        greeting = catalog.render("utter_greet", "en").text
+        seen = [m["text"] for m in back.history]
+        while greeting not in seen:
+            frame = await back.next_frame(timeout=30)
+            seen += [frame["text"]] if frame["type"] == "message" else []
+    finally:
+        await back.close()
+    for _ in range(20):
+        [answered] = [
+            m for m in await _stored(stack, client.conversation_id) if m.direction == Direction.INBOUND
+        ]
+        if answered.status == MessageStatus.ANSWERED:
+            break
+        await asyncio.sleep(0.25)
+    assert answered.status == MessageStatus.ANSWERED
