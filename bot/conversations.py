@@ -3,7 +3,8 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import AuditEntry, Conversation, Message
+from bot.audit import record
+from bot.db.models import Conversation, Message
 
 
 async def open_conversation(
@@ -12,13 +13,12 @@ async def open_conversation(
     conversation = Conversation(channel=channel, channel_user_id=channel_user_id, language=language)
     session.add(conversation)
     await session.flush()
-    session.add(
-        AuditEntry(
-            actor="system",
-            action="conversation_opened",
-            conversation_id=conversation.id,
-            details={"channel": channel},
-        )
+    record(
+        session,
+        "system",
+        "conversation_opened",
+        conversation_id=conversation.id,
+        details={"channel": channel},
     )
     return conversation
 

@@ -7,7 +7,8 @@ from enum import StrEnum
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Account, AuditEntry, Conversation, Customer, VerificationAttempt
+from bot.audit import record
+from bot.db.models import Account, Conversation, Customer, VerificationAttempt
 
 
 class Outcome(StrEnum):
@@ -107,12 +108,11 @@ async def _recent_failures(
 
 
 def _audit(session: AsyncSession, conversation_id: str, action: str, account: Account | None) -> None:
-    session.add(
-        AuditEntry(
-            actor="bot",
-            action=action,
-            conversation_id=conversation_id,
-            customer_id=account.customer_id if account else None,
-            details={"account_id": account.id} if account else {},
-        )
+    record(
+        session,
+        "bot",
+        action,
+        conversation_id=conversation_id,
+        customer_id=account.customer_id if account else None,
+        details={"account_id": account.id} if account else {},
     )

@@ -98,6 +98,9 @@ class Account(Base):
     fees_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[AccountStatus] = mapped_column(_enum(AccountStatus))
+    # While set, no reminders or collection messages go out (a claim, dispute or review is open).
+    collection_paused_reason: Mapped[str | None] = mapped_column(String(32))
+    collection_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="accounts")
@@ -189,3 +192,112 @@ class AuditEntry(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     customer_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ArrangementKind(StrEnum):
+    INSTALMENTS = "instalments"
+    PROMISE = "promise"  # one payment on a date the customer chose, e.g. payday
+    HARDSHIP = "hardship"  # reduced payments or a pause, approved by a person
+
+
+class ArrangementStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING_APPROVAL = "pending_approval"
+    COMPLETED = "completed"
+    LAPSED = "lapsed"
+    DECLINED = "declined"
+    REPLACED = "replaced"  # the customer agreed a new plan instead
+
+
+class InstalmentStatus(StrEnum):
+    DUE = "due"
+    PAID = "paid"
+    MISSED = "missed"
+
+
+class Arrangement(Base):
+    __tablename__ = "arrangements"
+    __table_args__ = (CheckConstraint("total_minor >= 0", name="arrangement_total_not_negative"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(16), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"))
+    kind: Mapped[ArrangementKind] = mapped_column(_enum(ArrangementKind))
+    status: Mapped[ArrangementStatus] = mapped_column(_enum(ArrangementStatus))
+    frequency: Mapped[str | None] = mapped_column(String(16))
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    instalments: Mapped[list["Instalment"]] = relationship(
+        back_populates="arrangement", order_by="Instalment.sequence", cascade="all, delete-orphan"
+    )
+
+
+class Instalment(Base):
+    __tablename__ = "instalments"
+    __table_args__ = (
+        UniqueConstraint("arrangement_id", "sequence", name="uq_instalment_sequence"),
+        CheckConstraint("amount_minor > 0", name="instalment_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(ForeignKey("arrangements.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[InstalmentStatus] = mapped_column(_enum(InstalmentStatus), default=InstalmentStatus.DUE)
+    # Set when the customer moved this instalment; the date it was first due.
+    original_due_date: Mapped[date | None] = mapped_column(Date)
+
+    arrangement: Mapped[Arrangement] = relationship(back_populates="instalments")
+
+
+class CaseKind(StrEnum):
+    ALREADY_PAID = "already_paid"
+    DISPUTE = "dispute"
+
+
+class Case(Base):
+    """Something the customer told us that a person must look into: a payment claim, a dispute."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[CaseKind] = mapped_column(_enum(CaseKind))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Consent(Base):
+    """Whether we may message an address (a phone number, a chat) on a channel."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_consent_address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    opted_out: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Handoff(Base):
+    """A conversation that needs a person, and why."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_status", "status", "priority", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

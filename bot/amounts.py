@@ -1,0 +1,50 @@
+"""Reading an amount the customer typed ("50", "$1,250.50", "fifty bucks") as Money."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import NumberFormatError, get_currency_precision, parse_decimal
+from number_parser import parse_number
+
+from bot.money import Money
+
+# Currency signs, codes and casual words carry no number; the account's currency is what counts.
+_NOISE = re.compile(
+    r"(?i)[$€£¥₱₹₩₫฿]|\b(?:rp|rm|aud|usd|php|idr|myr|jpy|sgd|eur|gbp|inr|krw|vnd|thb|cny|rmb|mxn|"
+    r"dollars?|bucks?|pesos?|rupiah|ringgit|yen|rupees?|won|dong|baht|yuan|euros?|pounds?|quid|"
+    r"a week|a fortnight|a month|per week|per fortnight|per month|weekly|fortnightly|monthly|"
+    r"each|every|about|around|maybe|only|just|like|i can do|i can pay|can do|i could do|roughly)\b"
+)
+_NUMBER = re.compile(r"\d[\d.,\s']*")
+
+
+def parse_amount(text: str, currency: str, locale: str, language: str = "en") -> Money | None:
+    """The first amount in `text`, in the account's currency; None when there is none."""
+    cleaned = _NOISE.sub(" ", text).strip()
+    match = _NUMBER.search(cleaned)
+    if match:
+        value = _decimal(match.group().strip(), locale)
+    else:
+        words = parse_number(cleaned, language=language) if cleaned else None
+        value = Decimal(words) if words is not None else None
+    if value is None or value <= 0:
+        return None
+    minor = value.scaleb(get_currency_precision(currency))
+    if minor != minor.to_integral_value():
+        return None  # more decimals than the currency has
+    return Money(int(minor), currency)
+
+
+def _decimal(number: str, locale: str) -> Decimal | None:
+    number = re.sub(r"[\s']", "", number).rstrip(".,")
+    try:
+        return parse_decimal(number, locale=locale, strict=True)
+    except NumberFormatError as error:
+        # "1,250.50" typed in a locale whose decimal mark is a comma: take Babel's suggestion.
+        suggestions = getattr(error, "suggestions", None)
+        if suggestions:
+            return _decimal(suggestions[0], locale)
+        try:
+            return Decimal(number.replace(",", ""))
+        except InvalidOperation:
+            return None

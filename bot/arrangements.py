@@ -1,0 +1,179 @@
+"""Storing what a customer agreed: instalment plans, promises to pay, moved instalments, hardship requests.
+
+Every arrangement is checked against the creditor's policy again right before it is stored.
+"""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import record
+from bot.cases import pause_collection
+from bot.db.models import (
+    Account,
+    Arrangement,
+    ArrangementKind,
+    ArrangementStatus,
+    Customer,
+    Instalment,
+    InstalmentStatus,
+)
+from bot.handoff import HandoffReason, request_handoff
+from bot.money import Money
+from bot.plans import Plan, fits_policy, today_for
+from bot.policy import ArrangementPolicy
+
+
+class OutsidePolicy(ValueError):
+    """What was asked for is not something the creditor's policy allows; nothing was stored."""
+
+
+def balance_of(account: Account) -> Money:
+    return Money(account.balance_minor, account.currency)
+
+
+def amount_due_now(account: Account) -> Money:
+    """What a promise to pay covers: the overdue part, or the balance if nothing is overdue."""
+    return Money(account.overdue_minor or account.balance_minor, account.currency)
+
+
+async def active_plan(session: AsyncSession, account_id: int) -> Arrangement | None:
+    return await session.scalar(
+        select(Arrangement)
+        .where(Arrangement.account_id == account_id, Arrangement.status == ArrangementStatus.ACTIVE)
+        .order_by(Arrangement.id.desc())
+    )
+
+
+async def next_instalment(session: AsyncSession, account_id: int) -> Instalment | None:
+    plan = await active_plan(session, account_id)
+    if plan is None:
+        return None
+    return next((i for i in plan.instalments if i.status == InstalmentStatus.DUE), None)
+
+
+async def agree_instalment_plan(
+    session: AsyncSession,
+    account: Account,
+    customer: Customer,
+    plan: Plan,
+    conversation_id: str,
+    policy: ArrangementPolicy,
+    now: datetime,
+) -> Arrangement:
+    today = today_for(customer.timezone, now)
+    if not fits_policy(plan, balance_of(account), today, policy):
+        raise OutsidePolicy("the plan does not fit the creditor's policy or the current balance")
+    await _replace_active(session, account.id)
+    arrangement = Arrangement(
+        account_id=account.id,
+        conversation_id=conversation_id,
+        kind=ArrangementKind.INSTALMENTS,
+        status=ArrangementStatus.ACTIVE,
+        frequency=plan.frequency.value,
+        total_minor=plan.total.minor,
+        currency=plan.total.currency,
+        instalments=[
+            Instalment(sequence=n + 1, due_date=i.due, amount_minor=i.amount.minor)
+            for n, i in enumerate(plan.instalments)
+        ],
+    )
+    return await _store(session, arrangement, customer, "arrangement_agreed")
+
+
+async def promise_to_pay(
+    session: AsyncSession,
+    account: Account,
+    customer: Customer,
+    pay_on: date,
+    conversation_id: str,
+    policy: ArrangementPolicy,
+    now: datetime,
+) -> Arrangement:
+    today = today_for(customer.timezone, now)
+    if not today <= pay_on <= today + timedelta(days=policy.promise_within_days):
+        raise OutsidePolicy(f"a promise must fall within {policy.promise_within_days} days")
+    amount = amount_due_now(account)
+    arrangement = Arrangement(
+        account_id=account.id,
+        conversation_id=conversation_id,
+        kind=ArrangementKind.PROMISE,
+        status=ArrangementStatus.ACTIVE,
+        total_minor=amount.minor,
+        currency=amount.currency,
+        instalments=[Instalment(sequence=1, due_date=pay_on, amount_minor=amount.minor)],
+    )
+    return await _store(session, arrangement, customer, "promise_made")
+
+
+async def move_next_instalment(
+    session: AsyncSession, account: Account, customer: Customer, new_date: date, policy: ArrangementPolicy
+) -> Instalment:
+    """A short delay on the next instalment; it never passes the one after it."""
+    instalment = await next_instalment(session, account.id)
+    if instalment is None:
+        raise OutsidePolicy("there is no instalment to move")
+    original = instalment.original_due_date or instalment.due_date
+    later = [i for i in instalment.arrangement.instalments if i.sequence > instalment.sequence]
+    if not original < new_date <= original + timedelta(days=policy.short_delay_days):
+        raise OutsidePolicy(f"an instalment can move by at most {policy.short_delay_days} days")
+    if later and new_date >= later[0].due_date:
+        raise OutsidePolicy("a moved instalment must stay before the next one")
+    instalment.original_due_date, instalment.due_date = original, new_date
+    record(
+        session,
+        "bot",
+        "instalment_moved",
+        customer_id=customer.id,
+        details={"arrangement": instalment.arrangement.reference, "to": new_date.isoformat()},
+    )
+    return instalment
+
+
+async def request_hardship(
+    session: AsyncSession,
+    account: Account,
+    customer: Customer,
+    conversation_id: str,
+    option: str,
+    affordable: Money | None,
+    now: datetime,
+) -> Arrangement:
+    """A hardship request waits for a person's approval; meanwhile we ask for nothing."""
+    arrangement = Arrangement(
+        account_id=account.id,
+        conversation_id=conversation_id,
+        kind=ArrangementKind.HARDSHIP,
+        status=ArrangementStatus.PENDING_APPROVAL,
+        total_minor=account.balance_minor,
+        currency=account.currency,
+        details={"option": option, "affordable_minor": affordable.minor if affordable else None},
+    )
+    stored = await _store(session, arrangement, customer, "hardship_requested")
+    await pause_collection(session, account, "hardship_review", now)
+    await request_handoff(session, conversation_id, HandoffReason.HARDSHIP)
+    return stored
+
+
+async def _replace_active(session: AsyncSession, account_id: int) -> None:
+    current = await active_plan(session, account_id)
+    if current is not None:
+        current.status = ArrangementStatus.REPLACED
+
+
+async def _store(
+    session: AsyncSession, arrangement: Arrangement, customer: Customer, action: str
+) -> Arrangement:
+    session.add(arrangement)
+    await session.flush()
+    arrangement.reference = f"AR-{100000 + arrangement.id}"
+    record(
+        session,
+        "bot",
+        action,
+        conversation_id=arrangement.conversation_id,
+        customer_id=customer.id,
+        details={"reference": arrangement.reference, "kind": arrangement.kind.value},
+    )
+    return arrangement

@@ -1,0 +1,41 @@
+"""Whether we may message someone: opt-outs are per channel and address, honoured at once."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import record
+from bot.db.models import Consent
+
+
+async def opt_out(
+    session: AsyncSession, channel: str, address: str, reason: str, customer_id: int | None = None
+) -> None:
+    consent = await _consent(session, channel, address)
+    if consent is None:
+        consent = Consent(channel=channel, address=address)
+        session.add(consent)
+    consent.opted_out, consent.reason = True, reason
+    consent.customer_id = consent.customer_id or customer_id
+    record(
+        session,
+        "customer",
+        "opted_out",
+        customer_id=customer_id,
+        details={"channel": channel, "reason": reason},
+    )
+
+
+async def opt_in(session: AsyncSession, channel: str, address: str) -> None:
+    consent = await _consent(session, channel, address)
+    if consent is not None:
+        consent.opted_out, consent.reason = False, "opted_in"
+        record(session, "customer", "opted_in", details={"channel": channel})
+
+
+async def is_opted_out(session: AsyncSession, channel: str, address: str) -> bool:
+    consent = await _consent(session, channel, address)
+    return bool(consent and consent.opted_out)
+
+
+async def _consent(session: AsyncSession, channel: str, address: str) -> Consent | None:
+    return await session.scalar(select(Consent).where(Consent.channel == channel, Consent.address == address))

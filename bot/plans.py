@@ -1,0 +1,206 @@
+"""Instalment plans a customer can choose from, always inside the creditor's policy.
+
+Read aloud: we split the balance into equal instalments (the first few a cent larger when it
+does not divide evenly), weekly, fortnightly or monthly; no instalment is smaller than the
+creditor's smallest; the last falls within the longest term. Given what the customer says
+they can afford, we offer that first and the same pace in other frequencies; if even the
+longest plan costs more, we say so and offer the gentlest plans there are.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from bot.money import Money
+from bot.policy import ArrangementPolicy
+from bot.schedule import Frequency
+
+MAX_OPTIONS = 3
+
+
+@dataclass(frozen=True)
+class Instalment:
+    due: date
+    amount: Money
+
+
+@dataclass(frozen=True)
+class Plan:
+    frequency: Frequency
+    instalments: tuple[Instalment, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.instalments)
+
+    @property
+    def total(self) -> Money:
+        total = Money(0, self.instalments[0].amount.currency)
+        for instalment in self.instalments:
+            total = total + instalment.amount
+        return total
+
+    @property
+    def largest(self) -> Money:
+        return max((i.amount for i in self.instalments), key=lambda m: m.minor)
+
+    @property
+    def first_due(self) -> date:
+        return self.instalments[0].due
+
+    @property
+    def last_due(self) -> date:
+        return self.instalments[-1].due
+
+
+class OfferNote(StrEnum):
+    FITS = "fits"  # every plan costs at most what the customer can afford
+    ABOVE_AFFORDABLE = "above_affordable"  # even the longest plan costs more than that
+    BELOW_SMALLEST = "below_smallest"  # what they can afford is under the smallest instalment
+    CHOICES = "choices"  # no amount given: a short, a middle and the longest plan
+    TOO_SMALL_TO_SPLIT = "too_small_to_split"  # the balance cannot make two instalments
+
+
+@dataclass(frozen=True)
+class Offer:
+    plans: tuple[Plan, ...]
+    note: OfferNote
+
+
+def today_for(timezone: str, now: datetime) -> date:
+    """The customer's own date: schedules start from their today, not the server's."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def first_payment_date(today: date, policy: ArrangementPolicy) -> date:
+    """A week from today gives time to prepare, within the creditor's first-payment window."""
+    return today + timedelta(days=min(7, policy.first_payment_within_days))
+
+
+def split_evenly(total: Money, count: int) -> list[Money]:
+    """`count` amounts that add up to `total` exactly and differ by at most one minor unit."""
+    if count < 1:
+        raise ValueError("a plan has at least one instalment")
+    base, remainder = divmod(total.minor, count)
+    return [Money(base + (1 if n < remainder else 0), total.currency) for n in range(count)]
+
+
+def build_plan(balance: Money, frequency: Frequency, count: int, first: date) -> Plan:
+    amounts = split_evenly(balance, count)
+    return Plan(
+        frequency,
+        tuple(Instalment(d, a) for d, a in zip(frequency.dates(first, count), amounts, strict=True)),
+    )
+
+
+def most_instalments(
+    balance: Money, frequency: Frequency, first: date, today: date, policy: ArrangementPolicy
+) -> int:
+    """The longest plan the policy allows for this balance and frequency (0 if none)."""
+    smallest = policy.smallest_instalment_for(balance.currency)
+    by_amount = balance.minor // smallest if smallest else policy.most_instalments
+    last_allowed = today + timedelta(days=policy.longest_term_days)
+    count = min(policy.most_instalments, by_amount)
+    while count >= 2 and frequency.nth_date(first, count - 1) > last_allowed:
+        count -= 1
+    return count if count >= 2 else 0
+
+
+def fits_policy(plan: Plan, balance: Money, today: date, policy: ArrangementPolicy) -> bool:
+    """The last check before a plan is offered or stored."""
+    smallest = policy.smallest_instalment_for(balance.currency)
+    dates = [i.due for i in plan.instalments]
+    return (
+        plan.frequency in policy.frequencies
+        and 2 <= plan.count <= policy.most_instalments
+        and plan.total == balance
+        and all(i.amount.minor >= smallest for i in plan.instalments)
+        and all(a < b for a, b in pairwise(dates))
+        and today < plan.first_due <= today + timedelta(days=policy.first_payment_within_days)
+        and plan.last_due <= today + timedelta(days=policy.longest_term_days)
+    )
+
+
+def offer_plans(
+    balance: Money,
+    today: date,
+    policy: ArrangementPolicy,
+    frequency: Frequency | None = None,
+    affordable: Money | None = None,
+    finish_by: date | None = None,
+) -> Offer:
+    """Up to three plans, the customer's own choice of frequency first."""
+    first = first_payment_date(today, policy)
+    frequencies = _frequencies(policy, frequency)
+    longest = {f: most_instalments(balance, f, first, today, policy) for f in frequencies}
+    if not any(longest.values()):
+        return Offer((), OfferNote.TOO_SMALL_TO_SPLIT)
+
+    if affordable is not None:
+        plans, note = _for_affordable(balance, affordable, frequencies, longest, first, policy)
+    elif finish_by is not None:
+        plans, note = _to_finish_by(balance, finish_by, frequencies, longest, first)
+    else:
+        plans, note = _choices(balance, frequencies[0], longest, first), OfferNote.CHOICES
+    offered = tuple(p for p in _unique(plans) if fits_policy(p, balance, today, policy))[:MAX_OPTIONS]
+    return Offer(offered, note)
+
+
+def _for_affordable(balance, affordable, frequencies, longest, first, policy):
+    asked = frequencies[0]
+    if affordable.minor < policy.smallest_instalment_for(balance.currency):
+        return _gentlest(balance, frequencies, longest, first), OfferNote.BELOW_SMALLEST
+    plans = []
+    for f in frequencies:
+        # The same pace in another frequency: $50 a week is about $100 a fortnight.
+        per_payment = affordable.minor * asked.per_year() // f.per_year()
+        count = max(2, -(-balance.minor // per_payment))
+        if longest[f] and count <= longest[f]:
+            plans.append(build_plan(balance, f, count, first))
+    if plans and plans[0].frequency == asked:
+        return plans, OfferNote.FITS
+    return _gentlest(balance, frequencies, longest, first), OfferNote.ABOVE_AFFORDABLE
+
+
+def _to_finish_by(balance, finish_by, frequencies, longest, first):
+    plans = []
+    for f in frequencies:
+        count = sum(1 for d in f.dates(first, longest[f]) if d <= finish_by)
+        if count >= 2:
+            plans.append(build_plan(balance, f, count, first))
+    if plans:
+        return plans, OfferNote.FITS
+    return _choices(balance, frequencies[0], longest, first), OfferNote.CHOICES
+
+
+def _choices(balance, frequency, longest, first):
+    if not longest[frequency]:
+        frequency = next(f for f, n in longest.items() if n)
+    most = longest[frequency]
+    counts = sorted({max(2, -(-most // 4)), max(2, -(-most // 2)), most})
+    return [build_plan(balance, frequency, n, first) for n in counts]
+
+
+def _gentlest(balance, frequencies, longest, first):
+    """The longest plan in each frequency: the smallest payments the policy allows."""
+    return [build_plan(balance, f, longest[f], first) for f in frequencies if longest[f]]
+
+
+def _frequencies(policy: ArrangementPolicy, asked: Frequency | None) -> list[Frequency]:
+    allowed = list(policy.frequencies)
+    if asked in allowed:
+        allowed.remove(asked)
+        allowed.insert(0, asked)
+    return allowed
+
+
+def _unique(plans: list[Plan]) -> list[Plan]:
+    seen, unique = set(), []
+    for plan in plans:
+        key = (plan.frequency, plan.count)
+        if key not in seen:
+            seen.add(key)
+            unique.append(plan)
+    return unique
