@@ -1,39 +1,44 @@
-"""What the customer owes, shown only once the identity check has succeeded."""
+"""What the customer owes, when it is due, and the minimum: only for a verified customer."""
 
-from datetime import UTC, datetime
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.services import database, verification_policy
-from bot import verification
+from actions.services import Verified
 from bot.accounts import account_summary
-from bot.db.models import Customer
+from bot.arrangements import next_instalment
 
 
-class ActionShowBalance(Action):
-    def name(self) -> str:
-        return "action_show_balance"
+async def tell_balance(
+    dispatcher: CollectingDispatcher, tracker: Tracker, session: AsyncSession, context: Verified
+):
+    dispatcher.utter_message(response="utter_balance", **_summary(context))
+    dispatcher.utter_message(response="utter_anything_else")
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        stop = tracker.get_slot("verification_stop")
-        reset = [SlotSet("verification_stop", None)]
-        async with database().session() as session:
-            account = await verification.verified_account(session, tracker.sender_id)
-            customer = await session.get(Customer, account.customer_id) if account else None
-        if account is None:
-            if stop == "locked":
-                minutes = verification_policy().lock_minutes
-                dispatcher.utter_message(response="utter_verification_locked", minutes=minutes)
-            else:
-                dispatcher.utter_message(response="utter_verification_paused")
-            return [*reset, SlotSet("verified", False)]
+
+async def tell_due_date(
+    dispatcher: CollectingDispatcher, tracker: Tracker, session: AsyncSession, context: Verified
+):
+    instalment = await next_instalment(session, context.account.id)
+    if instalment is not None:
         dispatcher.utter_message(
-            response="utter_balance", **account_summary(account, customer, datetime.now(UTC))
+            response="utter_next_instalment",
+            first_name=_summary(context)["first_name"],
+            amount=context.show(instalment.amount_minor),
+            due_date=context.long_date(instalment.due_date),
+            reference=instalment.arrangement.reference,
         )
-        dispatcher.utter_message(response="utter_anything_else")
-        return [*reset, SlotSet("verified", True)]
+    else:
+        dispatcher.utter_message(response="utter_due_date", **_summary(context))
+    dispatcher.utter_message(response="utter_anything_else")
+
+
+async def tell_minimum_payment(
+    dispatcher: CollectingDispatcher, tracker: Tracker, session: AsyncSession, context: Verified
+):
+    dispatcher.utter_message(response="utter_minimum_payment", **_summary(context))
+    dispatcher.utter_message(response="utter_anything_else")
+
+
+def _summary(context: Verified) -> dict[str, str]:
+    return account_summary(context.account, context.customer, context.now)

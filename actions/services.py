@@ -1,9 +1,22 @@
 """The bot/ services the actions share, built on first use (never at import time)."""
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from bot.config import get_settings
+from babel.dates import format_date
+from rasa_sdk import Tracker
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import verification
+from bot.config import ROOT, get_settings
 from bot.db.engine import Database
+from bot.db.models import Account, Customer
+from bot.i18n import Catalog
+from bot.money import Money
+from bot.payments import PaymentLinks
+from bot.plans import today_for
+from bot.policy import CreditorPolicy, load_policy
 from bot.verification import VerificationPolicy
 
 
@@ -12,6 +25,67 @@ def database() -> Database:
     return Database(get_settings().database_url)
 
 
+@lru_cache
+def catalog() -> Catalog:
+    settings = get_settings()
+    return Catalog(settings.locales_dir, settings.default_language)
+
+
+@lru_cache
+def creditor() -> CreditorPolicy:
+    return load_policy(ROOT / "creditor.yml")
+
+
+@lru_cache
+def payment_links() -> PaymentLinks:
+    policy = creditor()
+    return PaymentLinks(
+        get_settings().secret_key, policy.payment_link_template, policy.payment_link_ttl_minutes
+    )
+
+
 def verification_policy() -> VerificationPolicy:
     settings = get_settings()
     return VerificationPolicy(settings.verification_max_failures, settings.verification_lock_minutes)
+
+
+def language(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or get_settings().default_language
+
+
+@dataclass
+class Verified:
+    """The verified customer of this conversation and their account."""
+
+    account: Account
+    customer: Customer
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        return today_for(self.customer.timezone, self.now)
+
+    def money(self, minor: int) -> Money:
+        return Money(minor, self.account.currency)
+
+    def show(self, minor: int) -> str:
+        return self.money(minor).format(self.customer.locale)
+
+    def long_date(self, day: date) -> str:
+        return format_date(day, format="long", locale=self.customer.locale)
+
+    def short_date(self, day: date) -> str:
+        return format_date(day, format="medium", locale=self.customer.locale)
+
+    def example_amount(self) -> str:
+        """A plausible amount to show in a question, in the account's currency."""
+        smallest = creditor().arrangements.smallest_instalment_for(self.account.currency)
+        return self.show(smallest * 5 // 2)
+
+
+async def verified(session: AsyncSession, tracker: Tracker) -> Verified | None:
+    account = await verification.verified_account(session, tracker.sender_id)
+    if account is None:
+        return None
+    customer = await session.get(Customer, account.customer_id)
+    return Verified(account, customer, datetime.now(UTC))

@@ -2,19 +2,20 @@
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.base import ConcordAction
 from actions.services import database
 from bot import verification
 
 
-class ActionSessionStart(Action):
+class ActionSessionStart(ConcordAction):
     def name(self) -> str:
         return "action_session_start"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         async with database().transaction() as session:

@@ -8,14 +8,17 @@ from number_parser import parse_number
 
 from bot.money import Money
 
+_CURRENCY = (
+    r"[$€£¥₱₹₩₫฿円元원]|\b(?:rp|rm|aud|usd|php|idr|myr|jpy|sgd|eur|gbp|inr|krw|vnd|thb|cny|rmb|mxn|"
+    r"dollars?|bucks?|pesos?|rupiah|ringgit|yen|rupees?|won|dong|baht|yuan|euros?|pounds?|quid)\b"
+)
 # Currency signs, codes and casual words carry no number; the account's currency is what counts.
 _NOISE = re.compile(
-    r"(?i)[$€£¥₱₹₩₫฿]|\b(?:rp|rm|aud|usd|php|idr|myr|jpy|sgd|eur|gbp|inr|krw|vnd|thb|cny|rmb|mxn|"
-    r"dollars?|bucks?|pesos?|rupiah|ringgit|yen|rupees?|won|dong|baht|yuan|euros?|pounds?|quid|"
-    r"a week|a fortnight|a month|per week|per fortnight|per month|weekly|fortnightly|monthly|"
-    r"each|every|about|around|maybe|only|just|like|i can do|i can pay|can do|i could do|roughly)\b"
+    rf"(?i){_CURRENCY}|\b(?:a week|a fortnight|a month|per week|per fortnight|per month|weekly|fortnightly|"
+    r"monthly|each|every|about|around|maybe|only|just|like|i can do|i can pay|can do|i could do|roughly)\b"
 )
-_NUMBER = re.compile(r"\d[\d.,\s']*")
+_MONEY_MARKER = re.compile(rf"(?i){_CURRENCY}")
+_NUMBER = re.compile(r"-?\d[\d.,\s']*")
 
 
 def parse_amount(text: str, currency: str, locale: str, language: str = "en") -> Money | None:
@@ -35,8 +38,15 @@ def parse_amount(text: str, currency: str, locale: str, language: str = "en") ->
     return Money(int(minor), currency)
 
 
+def mentions_money(text: str) -> bool:
+    """A number with a currency sign, code or word: "$50", "50 bucks", "Rp 50.000"."""
+    return bool(_MONEY_MARKER.search(text)) and any(c.isdigit() for c in text)
+
+
 def _decimal(number: str, locale: str) -> Decimal | None:
     number = re.sub(r"[\s']", "", number).rstrip(".,")
+    if number.startswith("-"):
+        return None
     try:
         return parse_decimal(number, locale=locale, strict=True)
     except NumberFormatError as error:

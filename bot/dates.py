@@ -1,5 +1,6 @@
 """Reading a date the customer proposes ("next Friday", "the 15th", "in two weeks")."""
 
+import calendar
 import re
 from datetime import date, datetime
 
@@ -18,7 +19,7 @@ def parse_future_date(text: str, language: str, today: date) -> date | None:
     if not cleaned:
         return None
     if _END_OF_MONTH.match(cleaned):
-        return _next_day_of_month(31, today) or _next_day_of_month(30, today)
+        return today.replace(day=calendar.monthrange(today.year, today.month)[1])
     day_only = _ORDINAL_DAY.match(cleaned)
     if day_only:
         return _next_day_of_month(int(day_only.group(1)), today)

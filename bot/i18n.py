@@ -1,5 +1,12 @@
-"""Every customer-facing sentence, per language, from `locales/<lang>.yml`."""
+"""Every customer-facing sentence, per language, from `locales/<lang>.yml`.
 
+A locale file has `responses` (what we say), `terms` (how a canonical value such as
+`weekly` reads in that language), `words` (phrases that tell us what a customer meant, such
+as "every fortnight") and `names` (what people call the language). Adding a language is
+adding a file.
+"""
+
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +44,19 @@ class Catalog:
     def __init__(self, locales_dir: Path, default_language: str) -> None:
         self.default_language = default_language
         self.languages: dict[str, dict[str, Any]] = {}
+        self.terms: dict[str, dict[str, dict[str, str]]] = {}
+        self.words: dict[str, dict[str, dict[str, list[str]]]] = {}
+        self.names: dict[str, str] = {}
+        self.own_names: dict[str, str] = {}
         for path in sorted(locales_dir.glob("*.yml")):
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            self.languages[path.stem] = data.get("responses", {})
+            language = path.stem
+            self.languages[language] = data.get("responses", {})
+            self.terms[language] = data.get("terms", {})
+            self.words[language] = data.get("words", {})
+            self.own_names[language] = data.get("name", language)
+            for name in [language, data.get("name", language), *data.get("names", [])]:
+                self.names[name.casefold()] = language
         if default_language not in self.languages:
             raise ValueError(f"no locale file for the default language {default_language!r}")
 
@@ -52,21 +69,76 @@ class Catalog:
     def resolve_language(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language
 
+    def language_named(self, name: str) -> str | None:
+        """ "Spanish", "español" or "es" → "es"; None when we do not speak it."""
+        return self.names.get(name.strip().casefold())
+
+    def language_mentioned(self, text: str) -> str | None:
+        """The supported language a message names ("can we speak Spanish?"), longest name first."""
+        normalised = f" {_normalise(text)} "
+        for name in sorted(self.names, key=len, reverse=True):
+            if len(name) > 2 and _contains(normalised, _normalise(name)):
+                return self.names[name]
+        return None
+
+    def recognise(self, group: str, text: str, language: str | None) -> str | None:
+        """Which meaning in `words.<group>` the text expresses ("every fortnight" → fortnightly).
+
+        The customer's language is tried first, then the default one (people mix them); the
+        longest phrase found wins, so "every two weeks" beats "week". A group that is a plain
+        list of phrases has one meaning: the group's own name.
+        """
+        text = f" {_normalise(text)} "
+        best: tuple[int, str] | None = None
+        for lang in dict.fromkeys([self.resolve_language(language), self.default_language]):
+            meanings = self.words[lang].get(group, {})
+            if isinstance(meanings, list):
+                meanings = {group: meanings}
+            for meaning, phrases in meanings.items():
+                for phrase in phrases:
+                    phrase = _normalise(str(phrase))
+                    if phrase and _contains(text, phrase) and (best is None or len(phrase) > best[0]):
+                        best = (len(phrase), str(meaning))
+        return best[1] if best else None
+
     def render(self, key: str, language: str | None, values: dict[str, Any] | None = None) -> Rendered:
         lang = self.resolve_language(language)
         entry = self.languages[lang].get(key) or self.languages[self.default_language].get(key)
         if entry is None:
             raise KeyError(f"no response {key!r} in locales")
-        values = values or {}
+        values = self._in_words(lang, values or {})
+        buttons = [
+            Button(title=_fill(b["title"], values, key), payload=b["payload"])
+            for b in entry.get("buttons", [])
+        ]
+        # A variable list of choices (e.g. plans): one button per option, titled by `option_title`.
+        options = [
+            Button(
+                title=_fill(entry["option_title"], self._in_words(lang, o["values"]), key),
+                payload=o["payload"],
+            )
+            for o in values.get("options", [])
+        ]
         return Rendered(
-            key=key,
-            language=lang,
-            text=_fill(entry["text"], values, key),
-            buttons=[
-                Button(title=_fill(b["title"], values, key), payload=b["payload"])
-                for b in entry.get("buttons", [])
-            ],
+            key=key, language=lang, text=_fill(entry["text"], values, key), buttons=options + buttons
         )
+
+    def _in_words(self, language: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Canonical values with a `terms` entry of the same name read in the customer's words."""
+        terms = self.terms[language] or self.terms[self.default_language]
+        return {k: terms.get(k, {}).get(v, v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+# Thai, Japanese, Chinese and Korean words are not (reliably) set off by spaces.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return phrase in text if _UNSPACED.search(phrase) else f" {phrase} " in text
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.casefold()).split())
 
 
 def _fill(template: str, values: dict[str, Any], key: str) -> str:

@@ -32,6 +32,12 @@ class CreditorPolicy:
     payment_link_template: str
     payment_link_ttl_minutes: int
     arrangements: ArrangementPolicy
+    phone: str
+    website: str
+    debt_advice: dict[str, str]
+
+    def debt_advice_for(self, jurisdiction: str) -> str:
+        return self.debt_advice.get(jurisdiction) or self.debt_advice["default"]
 
 
 def load_policy(path: Path) -> CreditorPolicy:
@@ -53,4 +59,7 @@ def load_policy(path: Path) -> CreditorPolicy:
             lapse_after_missed=int(arrangements["lapse_after_missed"]),
             smallest_instalment={k: int(v) for k, v in arrangements["smallest_instalment"].items()},
         ),
+        phone=data["contact"]["phone"],
+        website=data["contact"]["website"],
+        debt_advice=dict(data["debt_advice"]),
     )

@@ -69,3 +69,14 @@ async def db(database_url: str):
     database = Database(database_url)
     yield database
     await database.close()
+
+
+# Reports (NLU tables and the like) that tests add; printed at the end of the run.
+REPORTS: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for report in REPORTS:
+        terminalreporter.write_line("")
+        for line in report.splitlines():
+            terminalreporter.write_line(line)

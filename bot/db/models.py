@@ -231,8 +231,12 @@ class Arrangement(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Loaded with the arrangement: async sessions cannot load lazily later.
     instalments: Mapped[list["Instalment"]] = relationship(
-        back_populates="arrangement", order_by="Instalment.sequence", cascade="all, delete-orphan"
+        back_populates="arrangement",
+        order_by="Instalment.sequence",
+        cascade="all, delete-orphan",
+        lazy="selectin",
     )
 
 
@@ -252,7 +256,7 @@ class Instalment(Base):
     # Set when the customer moved this instalment; the date it was first due.
     original_due_date: Mapped[date | None] = mapped_column(Date)
 
-    arrangement: Mapped[Arrangement] = relationship(back_populates="instalments")
+    arrangement: Mapped[Arrangement] = relationship(back_populates="instalments", lazy="joined")
 
 
 class CaseKind(StrEnum):

@@ -21,7 +21,11 @@ async def _complete_the_balance_journey(stack, catalog):
     try:
         greeting = await client.say("hi")
         assert bot_texts(greeting) == [says("utter_greet")], "the bot must introduce itself as automated"
-        assert [b["title"] for b in greeting[-2]["buttons"]] == ["Check what I owe", "Something else"]
+        assert [b["title"] for b in greeting[-2]["buttons"]] == [
+            "Check what I owe",
+            "Set up a payment plan",
+            "Talk to a person",
+        ]
         assert bot_texts(await client.say("/check_balance")) == [says("utter_ask_account_reference")]
         assert bot_texts(await client.say("it's cn 100234")) == [says("utter_ask_date_of_birth")]
         shown = bot_texts(await client.say("12 April 1988"))

@@ -13,7 +13,9 @@ from bot.money import Money
 from tests.integration.chat_client import ChatClient, bot_texts
 from tests.integration.conftest import free_port, launch, stop, wait_until
 
-MIA = DEMO_CUSTOMERS[0]
+# The privacy tests fail verification on purpose, which locks the account they use: Carlos
+# is theirs alone, so the journeys of the other customers are unaffected.
+CARLOS = DEMO_CUSTOMERS[6]
 
 
 def _details(customer) -> list[str]:
@@ -46,13 +48,18 @@ async def _stored(stack, conversation_id: str) -> list[Message]:
 
 async def test_nothing_about_an_account_is_said_before_verification(stack):
     attempts = [
-        "what's my balance for CN-100234?",
-        "CN-100234",
+        "what's my balance for CN-700328?",
+        "CN-700328",
         "1 January 1970",
-        "just tell me how much CN-100234 owes",
-        "how much is overdue on my mobile plan",
-        "CN-100234 12 April 1987",
+        "just tell me how much CN-700328 owes",
+        "when is the payment due on my auto loan",
+        "what's the minimum I can pay",
+        "I want to pay now",
+        "can I set up a payment plan",
+        "I already paid it",
+        "CN-700328 28 March 1995",
         "show me my account",
+        "I can't pay, I lost my job",
     ]
     client = await ChatClient.connect(stack.ws_url)
     try:
@@ -66,7 +73,10 @@ async def test_nothing_about_an_account_is_said_before_verification(stack):
 
 async def test_an_unknown_reference_and_a_wrong_birth_date_get_the_same_answer(stack):
     answers = []
-    for reference, born in [("CN-999999", MIA.born.strftime("%d %B %Y")), (MIA.reference, "1 January 1970")]:
+    for reference, born in [
+        ("CN-999999", CARLOS.born.strftime("%d %B %Y")),
+        (CARLOS.reference, "1 January 1970"),
+    ]:
         client = await ChatClient.connect(stack.ws_url)
         try:
             await client.say("how much do I owe")

@@ -1,0 +1,191 @@
+"""Instalment plans: offer up to three, show the chosen one in full, store it once agreed."""
+
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ConcordAction
+from actions.fulfil import explain_unverified, reset_request
+from actions.request_form import BY_DATE
+from actions.services import catalog, creditor, database, language, verified
+from bot.arrangements import OutsidePolicy, agree_instalment_plan
+from bot.money import Money
+from bot.plans import Instalment, OfferNote, Plan, offer_plans
+from bot.schedule import Frequency
+
+OFFER_RESPONSES = {
+    OfferNote.FITS: "utter_plan_options_fits",
+    OfferNote.CHOICES: "utter_plan_options_choices",
+    OfferNote.ABOVE_AFFORDABLE: "utter_plan_options_above",
+    OfferNote.BELOW_SMALLEST: "utter_plan_options_below",
+}
+PLAN_SLOTS = ["plan_offer", "plan_choice"]
+
+
+class ActionOfferPlans(ConcordAction):
+    def name(self) -> str:
+        return "action_offer_plans"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        async with database().session() as session:
+            context = await verified(session, tracker)
+        if context is None:
+            explain_unverified(dispatcher, tracker)
+            return reset_request()
+        balance = context.money(context.account.balance_minor)
+        amount, finish_by = tracker.get_slot("amount"), None
+        if amount == BY_DATE and tracker.get_slot("date"):
+            finish_by = date.fromisoformat(tracker.get_slot("date"))
+        offer = offer_plans(
+            balance,
+            context.today,
+            creditor().arrangements,
+            frequency=_frequency(tracker.get_slot("frequency")),
+            affordable=context.money(int(amount))
+            if amount and amount.isdigit() and int(amount) > 0
+            else None,
+            finish_by=finish_by,
+        )
+        if not offer.plans:
+            dispatcher.utter_message(response="utter_plan_too_small", balance=context.show(balance.minor))
+            return [*reset_request(), SlotSet("plan_offer", None)]
+        options = [
+            {
+                "payload": f'/inform{{"plan_choice": "{number}"}}',
+                "values": {
+                    "count": plan.count,
+                    "frequency": plan.frequency.value,
+                    "amount": context.show(plan.largest.minor),
+                },
+            }
+            for number, plan in enumerate(offer.plans, start=1)
+        ]
+        smallest = creditor().arrangements.smallest_instalment_for(balance.currency)
+        dispatcher.utter_message(
+            response=OFFER_RESPONSES[offer.note], options=options, smallest=context.show(smallest)
+        )
+        return [SlotSet("plan_offer", [_to_slot(p) for p in offer.plans]), SlotSet("plan_choice", None)]
+
+
+class ActionShowPlan(ConcordAction):
+    """The whole schedule of the chosen option, before asking for agreement."""
+
+    def name(self) -> str:
+        return "action_show_plan"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        choice = chosen_option(tracker)
+        async with database().session() as session:
+            context = await verified(session, tracker)
+        if choice is None or context is None:
+            dispatcher.utter_message(response="utter_which_plan")
+            return [SlotSet("plan_choice", None)]
+        plan = _from_slot(tracker.get_slot("plan_offer")[choice - 1], context.account.currency)
+        schedule = "\n".join(
+            f"{n}. {context.short_date(i.due)}: {i.amount.format(context.customer.locale)}"
+            for n, i in enumerate(plan.instalments, start=1)
+        )
+        dispatcher.utter_message(
+            response="utter_plan_schedule",
+            count=plan.count,
+            frequency=plan.frequency.value,
+            schedule=schedule,
+            total=plan.total.format(context.customer.locale),
+        )
+        return [SlotSet("plan_choice", str(choice))]
+
+
+class ActionAgreePlan(ConcordAction):
+    def name(self) -> str:
+        return "action_agree_plan"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        choice = chosen_option(tracker)
+        if choice is None:
+            dispatcher.utter_message(response="utter_which_plan")
+            return []
+        async with database().transaction() as session:
+            context = await verified(session, tracker)
+            if context is None:
+                explain_unverified(dispatcher, tracker)
+                return [*reset_request(), *_forget_plan()]
+            plan = _from_slot(tracker.get_slot("plan_offer")[choice - 1], context.account.currency)
+            try:
+                arrangement = await agree_instalment_plan(
+                    session,
+                    context.account,
+                    context.customer,
+                    plan,
+                    tracker.sender_id,
+                    creditor().arrangements,
+                    context.now,
+                )
+            except OutsidePolicy:
+                dispatcher.utter_message(response="utter_plan_not_available")
+                return [*reset_request(), *_forget_plan()]
+            reference = arrangement.reference
+        first = plan.instalments[0]
+        dispatcher.utter_message(
+            response="utter_plan_agreed",
+            reference=reference,
+            first_amount=first.amount.format(context.customer.locale),
+            first_date=context.long_date(first.due),
+        )
+        dispatcher.utter_message(response="utter_anything_else")
+        return [*reset_request(), *_forget_plan(), SlotSet("pending_request", None)]
+
+
+class ActionChangePlan(ConcordAction):
+    """The customer wants something else: ask again how often and how much."""
+
+    def name(self) -> str:
+        return "action_change_plan"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_plan_change")
+        return [*reset_request(), *_forget_plan(), SlotSet("pending_request", "request_payment_plan")]
+
+
+def chosen_option(tracker: Tracker) -> int | None:
+    """The option picked by button, by number or in words ("the second one"); None if unclear."""
+    offer = tracker.get_slot("plan_offer") or []
+    said = tracker.get_slot("plan_choice") or catalog().recognise(
+        "choice", tracker.latest_message.get("text") or "", language(tracker)
+    )
+    if said is None or not str(said).isdigit():
+        return None
+    number = int(said)
+    return number if 1 <= number <= len(offer) else None
+
+
+def _forget_plan() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in PLAN_SLOTS]
+
+
+def _frequency(value: str | None) -> Frequency | None:
+    return Frequency(value) if value in Frequency._value2member_map_ else None
+
+
+def _to_slot(plan: Plan) -> dict[str, Any]:
+    return {
+        "frequency": plan.frequency.value,
+        "instalments": [[i.due.isoformat(), i.amount.minor] for i in plan.instalments],
+    }
+
+
+def _from_slot(data: dict[str, Any], currency: str) -> Plan:
+    return Plan(
+        Frequency(data["frequency"]),
+        tuple(Instalment(date.fromisoformat(d), Money(minor, currency)) for d, minor in data["instalments"]),
+    )

@@ -1,0 +1,314 @@
+"""The request form: who the customer is first, then what their request needs.
+
+Every answer is read by bot/ (dates, amounts, words) and stored normalised in its slot:
+amounts as minor units, dates as ISO dates, choices as their canonical names. An answer we
+cannot read is asked again with an example; after a few, the form stops instead of looping.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import ConcordAction, ConcordFormValidation
+from actions.services import Verified, catalog, creditor, database, language, verification_policy, verified
+from bot import arrangements, verification
+from bot.amounts import mentions_money, parse_amount
+from bot.dates import parse_future_date
+from bot.identity import normalise_reference, parse_date_of_birth
+
+IDENTITY = ["account_reference", "date_of_birth"]
+# Unreadable answers in a row before we offer a way out instead of asking again.
+MAX_UNREADABLE = 2
+NOT_SURE = "not_sure"
+BY_DATE = "by_date"
+
+
+def details_needed(request: str | None, tracker: Tracker) -> list[str]:
+    """What each account request needs beyond identity."""
+    if request == "make_payment":
+        return [] if tracker.get_slot("amount") else ["payment_choice"]
+    if request == "request_payment_plan":
+        return ["frequency", "amount"]
+    if request == "request_extension":
+        return ["date"]
+    if request == "cannot_pay_hardship":
+        return ["hardship_option"] + (["amount"] if tracker.get_slot("hardship_option") == "reduced" else [])
+    return []
+
+
+class ValidateRequestForm(ConcordFormValidation):
+    def name(self) -> str:
+        return "validate_request_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        kept = _answer_not_a_new_request(tracker)
+        tracker.add_slots(kept)
+        return kept + await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if tracker.get_slot("request_stop"):
+            return []
+        identity = [] if tracker.get_slot("verified") else IDENTITY
+        return identity + details_needed(tracker.get_slot("pending_request"), tracker)
+
+    async def extract_frequency(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return _said_up_front(tracker, "frequency", lambda text: read_frequency(text, tracker))
+
+    async def extract_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if tracker.get_slot("pending_request") not in {"request_payment_plan", "make_payment"}:
+            return {}
+        return _said_up_front(tracker, "amount", lambda text: text if mentions_money(text) else None)
+
+    async def extract_date(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return _said_up_front(tracker, "date", lambda text: text if _has_date(text, tracker) else None)
+
+    def validate_account_reference(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        reference = normalise_reference(str(value))
+        if reference is None:
+            return _unreadable(dispatcher, tracker, "account_reference", "utter_invalid_account_reference")
+        return {"account_reference": reference, "form_retries": 0}
+
+    async def validate_date_of_birth(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        birth_dates = parse_date_of_birth(str(value), language(tracker), now.date())
+        if not birth_dates:
+            return _unreadable(dispatcher, tracker, "date_of_birth", "utter_invalid_date_of_birth")
+        async with database().transaction() as session:
+            result = await verification.verify(
+                session,
+                verification_policy(),
+                tracker.sender_id,
+                tracker.get_slot("account_reference"),
+                birth_dates,
+                now,
+            )
+        # The birth date is never kept in a slot: the check is done, the database remembers.
+        cleared = {"account_reference": None, "date_of_birth": None, "form_retries": 0}
+        if result.outcome == verification.Outcome.VERIFIED:
+            return {**cleared, "verified": True, **await _normalise_early_details(tracker)}
+        if result.outcome == verification.Outcome.LOCKED:
+            return {**cleared, "request_stop": "locked"}
+        dispatcher.utter_message(response="utter_verification_failed")
+        return cleared
+
+    def validate_frequency(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        frequency = read_frequency(str(value), tracker)
+        if frequency is None:
+            return _unreadable(dispatcher, tracker, "frequency", "utter_invalid_frequency")
+        return {"frequency": frequency, "form_retries": 0}
+
+    async def validate_amount(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        async with database().session() as session:
+            context = await verified(session, tracker)
+        if context is None:  # said before identity was checked: read it once we know the currency
+            return {"amount": value}
+        read = read_amount(str(value), tracker, context)
+        if read is None:
+            return _unreadable(
+                dispatcher, tracker, "amount", "utter_invalid_amount", example=context.example_amount()
+            )
+        return {**read, "form_retries": 0}
+
+    async def validate_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        async with database().session() as session:
+            context = await verified(session, tracker)
+            if context is None:
+                return {"date": value}
+            latest = await latest_allowed_date(session, context)
+        text = str(value)
+        if catalog().recognise("payday", text, language(tracker)):
+            dispatcher.utter_message(response="utter_ask_payday")
+            return {"date": None}
+        chosen = _iso_date(text) or parse_future_date(text, language(tracker), context.today)
+        if chosen is None or chosen < context.today:
+            return _unreadable(dispatcher, tracker, "date", "utter_invalid_date")
+        if chosen > latest:
+            dispatcher.utter_message(response="utter_date_too_far", last_date=context.long_date(latest))
+            return {"date": None}
+        return {"date": chosen.isoformat(), "form_retries": 0}
+
+    def validate_payment_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        choice = catalog().recognise("payment_choice", str(value), language(tracker))
+        if choice is None:
+            return _unreadable(dispatcher, tracker, "payment_choice", "utter_invalid_payment_choice")
+        return {"payment_choice": choice, "form_retries": 0}
+
+    def validate_hardship_option(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        option = catalog().recognise("hardship_option", str(value), language(tracker))
+        if option is None:
+            return _unreadable(dispatcher, tracker, "hardship_option", "utter_invalid_hardship_option")
+        return {"hardship_option": option, "form_retries": 0}
+
+
+class ActionAskAmount(ConcordAction):
+    """The amount question depends on the request: per payment for a plan, per month in hardship."""
+
+    def name(self) -> str:
+        return "action_ask_amount"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        async with database().session() as session:
+            context = await verified(session, tracker)
+        example = context.example_amount() if context else ""
+        if tracker.get_slot("pending_request") == "cannot_pay_hardship":
+            dispatcher.utter_message(response="utter_ask_hardship_amount", example=example)
+        else:
+            period = tracker.get_slot("frequency") or "monthly"
+            dispatcher.utter_message(response="utter_ask_plan_amount", period=period, example=example)
+        return []
+
+
+class ActionAskPaymentChoice(ConcordAction):
+    def name(self) -> str:
+        return "action_ask_payment_choice"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        async with database().session() as session:
+            context = await verified(session, tracker)
+        dispatcher.utter_message(
+            response="utter_ask_payment_choice",
+            overdue=context.show(context.account.overdue_minor),
+            balance=context.show(context.account.balance_minor),
+        )
+        return []
+
+
+def read_frequency(text: str, tracker: Tracker) -> str | None:
+    return catalog().recognise("frequency", text, language(tracker))
+
+
+def read_amount(text: str, tracker: Tracker, context: Verified) -> dict[str, Any] | None:
+    """Slot values for an amount answer: minor units, "not sure", or a finish-by date."""
+    lang = language(tracker)
+    if catalog().recognise("not_sure", text, lang):
+        return {"amount": NOT_SURE}
+    if tracker.get_slot("pending_request") == "cannot_pay_hardship" and text.strip() in {"0", "0.00"}:
+        return {"amount": "0"}
+    money = parse_amount(text, context.account.currency, context.customer.locale, lang)
+    if money is not None:
+        return {"amount": str(money.minor)}
+    if tracker.get_slot("pending_request") == "request_payment_plan":
+        finish_by = parse_future_date(text, lang, context.today)
+        if finish_by is not None:
+            return {"amount": BY_DATE, "date": finish_by.isoformat()}
+    return None
+
+
+async def latest_allowed_date(session, context: Verified) -> date:
+    """A promise may reach `promise_within_days`; moving an instalment, `short_delay_days`."""
+    policy = creditor().arrangements
+    instalment = await arrangements.next_instalment(session, context.account.id)
+    if instalment is not None:
+        original = instalment.original_due_date or instalment.due_date
+        return original + timedelta(days=policy.short_delay_days)
+    return context.today + timedelta(days=policy.promise_within_days)
+
+
+async def _normalise_early_details(tracker: Tracker) -> dict[str, Any]:
+    """Details said before verification ("$50 a week") are read now that we know the account."""
+    async with database().session() as session:
+        context = await verified(session, tracker)
+    values: dict[str, Any] = {}
+    if tracker.get_slot("frequency"):
+        values["frequency"] = read_frequency(str(tracker.get_slot("frequency")), tracker)
+    if tracker.get_slot("amount") and context is not None:
+        values.update(read_amount(str(tracker.get_slot("amount")), tracker, context) or {"amount": None})
+    if tracker.get_slot("date") and context is not None:
+        chosen = parse_future_date(str(tracker.get_slot("date")), language(tracker), context.today)
+        values["date"] = chosen.isoformat() if chosen else None
+    return values
+
+
+def _answer_not_a_new_request(tracker: Tracker) -> list[EventType]:
+    """ "smaller payments", asked what would help, may be classified as asking for a plan.
+
+    An answer that reads as a value for the question we asked is an answer, whatever the
+    classifier called it: the slot takes the text and the request stays what it was.
+    Anything else is the customer changing their mind.
+    """
+    asked = tracker.get_slot("requested_slot")
+    text = (tracker.latest_message or {}).get("text") or ""
+    readers = {
+        "frequency": lambda: read_frequency(text, tracker),
+        "hardship_option": lambda: catalog().recognise("hardship_option", text, language(tracker)),
+        "payment_choice": lambda: catalog().recognise("payment_choice", text, language(tracker)),
+        "amount": lambda: text if mentions_money(text) or text.strip().isdigit() else None,
+        "date": lambda: text if _has_date(text, tracker) else None,
+    }
+    reader = readers.get(asked)
+    if reader is None or tracker.get_slot(asked) is not None or reader() is None:
+        return []
+    previous = _request_before_latest_message(tracker)
+    kept = (
+        [SlotSet("pending_request", previous)]
+        if previous and previous != tracker.get_slot("pending_request")
+        else []
+    )
+    return [*kept, SlotSet(asked, text)]
+
+
+def _request_before_latest_message(tracker: Tracker) -> str | None:
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == "pending_request":
+            return event.get("value")
+    return None
+
+
+def _said_up_front(tracker: Tracker, slot: str, read) -> dict[str, Any]:
+    """A detail given in the message that made the request, before we asked for it."""
+    latest = tracker.latest_message or {}
+    made_request = (latest.get("intent") or {}).get("name") == tracker.get_slot("pending_request")
+    if not made_request or tracker.get_slot(slot) is not None or tracker.get_slot("requested_slot") == slot:
+        return {}
+    value = read(latest.get("text") or "")
+    return {slot: value} if value is not None else {}
+
+
+def _has_date(text: str, tracker: Tracker) -> bool:
+    return parse_future_date(text, language(tracker), datetime.now(UTC).date()) is not None
+
+
+def _unreadable(
+    dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, response: str, **values: Any
+) -> dict[str, Any]:
+    retries = int(tracker.get_slot("form_retries") or 0) + 1
+    if retries > MAX_UNREADABLE:
+        return {slot: None, "form_retries": 0, "request_stop": "gave_up"}
+    dispatcher.utter_message(response=response, **values)
+    return {slot: None, "form_retries": retries}
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -1,0 +1,146 @@
+"""Always a way to a person and a way to stop; disputes and other people handled with care."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ConcordAction
+from actions.services import catalog, creditor, database, verified
+from bot.cases import open_case
+from bot.consent import opt_out
+from bot.conversations import get_conversation
+from bot.db.models import CaseKind
+from bot.handoff import HandoffReason, request_handoff
+
+
+class ActionRequestHuman(ConcordAction):
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        async with database().transaction() as session:
+            await request_handoff(session, tracker.sender_id, HandoffReason.CUSTOMER_REQUEST)
+        dispatcher.utter_message(response="utter_handoff_requested")
+        return []
+
+
+class ActionOptOut(ConcordAction):
+    """Stop means stop: recorded for this channel and address, confirmed once, no questions."""
+
+    def name(self) -> str:
+        return "action_opt_out"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reason = "wrong_person" if _last_bot_action(tracker) == "action_wrong_person" else "customer_request"
+        async with database().transaction() as session:
+            conversation = await get_conversation(session, tracker.sender_id)
+            await opt_out(
+                session, conversation.channel, conversation.channel_user_id, reason, conversation.customer_id
+            )
+        dispatcher.utter_message(response="utter_opted_out")
+        return []
+
+
+class ActionWrongPerson(ConcordAction):
+    """Someone else has this number: disclose nothing and offer to stop messaging it."""
+
+    def name(self) -> str:
+        return "action_wrong_person"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_wrong_person")
+        return [SlotSet("pending_request", None)]
+
+
+class ActionRecordDispute(ConcordAction):
+    def name(self) -> str:
+        return "action_record_dispute"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        async with database().transaction() as session:
+            context = await verified(session, tracker)
+            await open_case(
+                session,
+                CaseKind.DISPUTE,
+                tracker.sender_id,
+                context.account if context else None,
+                datetime.now(UTC),
+                details={"said": tracker.latest_message.get("text", "")[:500]},
+            )
+        policy = creditor()
+        dispatcher.utter_message(response="utter_dispute_recorded")
+        dispatcher.utter_message(
+            response="utter_how_to_check_genuine",
+            creditor=policy.name,
+            phone=policy.phone,
+            website=policy.website,
+        )
+        return [SlotSet("pending_request", None)]
+
+
+class ActionChangeLanguage(ConcordAction):
+    def name(self) -> str:
+        return "action_change_language"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        chosen = catalog().language_mentioned(tracker.latest_message.get("text") or "")
+        if chosen is None:
+            supported = ", ".join(catalog().own_names[code] for code in sorted(catalog().languages))
+            dispatcher.utter_message(response="utter_language_unsupported", supported=supported)
+            return []
+        async with database().transaction() as session:
+            conversation = await get_conversation(session, tracker.sender_id)
+            conversation.language = chosen
+        # Rendered before this action's events apply, so the new language is passed along.
+        dispatcher.utter_message(response="utter_language_changed", language=chosen)
+        return [SlotSet("language", chosen)]
+
+
+class ActionFallback(ConcordAction):
+    """Not understood: ask to rephrase once; the second time, offer the main choices and a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_default" if _fallbacks_in_a_row(tracker) >= 2 else "utter_rephrase"
+        )
+        return []
+
+
+def _fallbacks_in_a_row(tracker: Tracker) -> int:
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+def _last_bot_action(tracker: Tracker) -> str | None:
+    """The action before the customer's latest message (what they are answering)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name")
+    return None

@@ -1,0 +1,117 @@
+"""Reading what customers type: amounts, dates, and phrases that carry a choice."""
+
+from datetime import date
+
+import pytest
+
+from bot.amounts import mentions_money, parse_amount
+from bot.config import ROOT
+from bot.dates import parse_future_date
+from bot.i18n import Catalog
+from bot.money import Money
+
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "locale", "expected"),
+    [
+        ("50", "AUD", "en_AU", 5_000),
+        ("$1,250.50", "AUD", "en_AU", 125_050),
+        ("fifty bucks", "USD", "en_US", 5_000),
+        ("I can do 40 a week", "AUD", "en_AU", 4_000),
+        ("Rp 500.000", "IDR", "id_ID", 50_000_000),
+        ("RM 200", "MYR", "ms_MY", 20_000),
+        ("3000", "JPY", "ja_JP", 3_000),
+        ("one hundred and twenty", "AUD", "en_AU", 12_000),
+    ],
+)
+def test_amounts_are_read_in_the_accounts_currency(typed, currency, locale, expected):
+    assert parse_amount(typed, currency, locale) == Money(expected, currency)
+
+
+@pytest.mark.parametrize("typed", ["hello", "0", "-5", "12.345", ""])
+def test_text_that_is_not_a_usable_amount_gives_none(typed):
+    assert parse_amount(typed, "USD", "en_US") is None
+
+
+def test_only_numbers_with_a_currency_count_as_money_said_up_front():
+    assert mentions_money("$50 a week") and mentions_money("50 bucks") and mentions_money("Rp 50.000")
+    assert not mentions_money("pay in 4 parts") and not mentions_money("6 monthly payments")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("next friday", date(2026, 11, 27)),
+        ("the 15th", date(2026, 12, 15)),
+        ("on the 30th", date(2026, 11, 30)),
+        ("in two weeks", date(2026, 12, 7)),
+        ("30 November", date(2026, 11, 30)),
+        ("end of the month", date(2026, 11, 30)),
+        ("tomorrow", date(2026, 11, 24)),
+        ("I can pay on friday", date(2026, 11, 27)),
+    ],
+)
+def test_dates_customers_propose_are_read_from_their_today(typed, expected):
+    assert parse_future_date(typed, "en", MONDAY) == expected
+
+
+@pytest.mark.parametrize("typed", ["yesterday", "payday", "hello", "last week"])
+def test_past_or_unknown_dates_are_not_guessed(typed):
+    assert parse_future_date(typed, "en", MONDAY) is None
+
+
+@pytest.fixture(scope="module")
+def words() -> Catalog:
+    return Catalog(ROOT / "locales", "en")
+
+
+@pytest.mark.parametrize(
+    ("group", "typed", "meaning"),
+    [
+        ("frequency", "every two weeks please", "fortnightly"),
+        ("frequency", "I get paid weekly", "weekly"),
+        ("frequency", "once a month", "monthly"),
+        ("hardship_option", "a pause would help", "pause"),
+        ("hardship_option", "smaller payments", "reduced"),
+        ("payment_choice", "just the overdue amount", "overdue"),
+        ("not_sure", "idk", "not_sure"),
+        ("choice", "the second one", "2"),
+    ],
+)
+def test_phrases_carry_their_meaning(words, group, typed, meaning):
+    assert words.recognise(group, typed, "en") == meaning
+
+
+def test_a_phrase_inside_another_word_does_not_count(words):
+    assert words.recognise("frequency", "weekend", "en") is None
+
+
+def test_canonical_values_read_in_the_customers_words(words):
+    rendered = words.render("utter_ask_plan_amount", "en", {"period": "fortnightly", "example": "$50.00"})
+    assert "each fortnight?" in rendered.text
+
+
+def test_a_list_of_options_becomes_one_button_each(words):
+    options = [
+        {
+            "payload": '/inform{"plan_choice": "1"}',
+            "values": {"count": 10, "frequency": "weekly", "amount": "$48.65"},
+        },
+        {
+            "payload": '/inform{"plan_choice": "2"}',
+            "values": {"count": 5, "frequency": "fortnightly", "amount": "$97.30"},
+        },
+    ]
+    rendered = words.render("utter_plan_options_choices", "en", {"options": options})
+    assert [b.title for b in rendered.buttons] == [
+        "10 weekly payments of about $48.65",
+        "5 fortnightly payments of about $97.30",
+    ]
+    assert rendered.buttons[1].payload == '/inform{"plan_choice": "2"}'
+
+
+def test_a_language_is_recognised_by_its_names(words):
+    assert words.language_mentioned("can we do this in English please") == "en"
+    assert words.language_mentioned("hello there") is None
