@@ -2,11 +2,14 @@
 
 import asyncio
 import json
+import random
 import re
 
 import httpx
+import yaml
 from sqlalchemy import select
 
+from bot.config import ROOT
 from bot.db.models import Direction, Message, MessageStatus, Sender
 from bot.demo_data import DEMO_CUSTOMERS
 from bot.money import Money
@@ -224,3 +227,32 @@ async def test_a_customer_writing_while_the_assistant_is_down_is_answered_once_i
         (Sender.SYSTEM, catalog.render("gateway_delayed", "en").text),
         (Sender.BOT, catalog.render("utter_greet", "en").text),
     ], "the one message got the kind notice while waiting, then its real answer"
+
+
+def _sample_of_everything_customers_say(per_intent: int = 4) -> list[str]:
+    """A spread of real phrasings of every intent, from the training and held-out files."""
+    by_intent: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "data/nlu/en").glob("*.yml")) + sorted((ROOT / "tests/nlu").glob("en*.yml")):
+        for block in yaml.safe_load(path.read_text()).get("nlu", []):
+            if "intent" in block:
+                lines = [
+                    re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.strip()[2:])
+                    for line in block["examples"].splitlines()
+                ]
+                by_intent.setdefault(block["intent"], []).extend(line for line in lines if line)
+    return [text for examples in by_intent.values() for text in random.Random(7).sample(examples, per_intent)]
+
+
+async def test_whatever_an_unverified_customer_says_no_account_detail_is_shown(stack):
+    messages = _sample_of_everything_customers_say()
+    replies = []
+    for start in range(0, len(messages), 12):  # a fresh conversation now and then, as real people do
+        client = await ChatClient.connect(stack.ws_url)
+        try:
+            for text in messages[start : start + 12]:
+                replies += [(text, reply) for reply in bot_texts(await client.say(text))]
+        finally:
+            await client.close()
+    leaks = [(said, reply) for said, reply in replies if ACCOUNT_DETAILS.search(reply)]
+    assert leaks == [], f"account details reached an unverified customer: {leaks[:3]}"
+    assert len({said for said, _ in replies}) == len(set(messages)), "every message got an answer"
