@@ -41,4 +41,4 @@ async def tell_minimum_payment(
 
 
 def _summary(context: Verified) -> dict[str, str]:
-    return account_summary(context.account, context.customer, context.now)
+    return account_summary(context.account, context.customer, context.now, context.locale)

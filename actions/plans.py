@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
 from actions.fulfil import explain_unverified, reset_request
-from actions.request_form import BY_DATE
+from actions.request_form import BY_DATE, IN_PAYMENTS
 from actions.services import catalog, creditor, database, language, verified
 from bot.arrangements import OutsidePolicy, agree_instalment_plan
 from bot.money import Money
@@ -38,9 +38,11 @@ class ActionOfferPlans(ConcordAction):
             explain_unverified(dispatcher, tracker)
             return reset_request()
         balance = context.money(context.account.balance_minor)
-        amount, finish_by = tracker.get_slot("amount"), None
+        amount, finish_by, count = tracker.get_slot("amount") or "", None, None
         if amount == BY_DATE and tracker.get_slot("date"):
             finish_by = date.fromisoformat(tracker.get_slot("date"))
+        if amount.startswith(IN_PAYMENTS):
+            count = int(amount.removeprefix(IN_PAYMENTS))
         offer = offer_plans(
             balance,
             context.today,
@@ -50,6 +52,7 @@ class ActionOfferPlans(ConcordAction):
             if amount and amount.isdigit() and int(amount) > 0
             else None,
             finish_by=finish_by,
+            count=count,
         )
         if not offer.plans:
             dispatcher.utter_message(response="utter_plan_too_small", balance=context.show(balance.minor))
@@ -89,7 +92,7 @@ class ActionShowPlan(ConcordAction):
             return [SlotSet("plan_choice", None)]
         plan = _from_slot(tracker.get_slot("plan_offer")[choice - 1], context.account.currency)
         schedule = "\n".join(
-            f"{n}. {context.short_date(i.due)}: {i.amount.format(context.customer.locale)}"
+            f"{n}. {context.short_date(i.due)}: {i.amount.format(context.locale)}"
             for n, i in enumerate(plan.instalments, start=1)
         )
         dispatcher.utter_message(
@@ -97,7 +100,7 @@ class ActionShowPlan(ConcordAction):
             count=plan.count,
             frequency=plan.frequency.value,
             schedule=schedule,
-            total=plan.total.format(context.customer.locale),
+            total=plan.total.format(context.locale),
         )
         return [SlotSet("plan_choice", str(choice))]
 
@@ -137,7 +140,7 @@ class ActionAgreePlan(ConcordAction):
         dispatcher.utter_message(
             response="utter_plan_agreed",
             reference=reference,
-            first_amount=first.amount.format(context.customer.locale),
+            first_amount=first.amount.format(context.locale),
             first_date=context.long_date(first.due),
         )
         dispatcher.utter_message(response="utter_anything_else")

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import ConcordAction, ConcordFormValidation
 from actions.services import Verified, catalog, creditor, database, language, verification_policy, verified
 from bot import arrangements, verification
-from bot.amounts import mentions_money, parse_amount
+from bot.amounts import mentions_money, parse_amount, parse_count
 from bot.dates import parse_future_date
 from bot.identity import normalise_reference, parse_date_of_birth
 
@@ -25,6 +25,7 @@ IDENTITY = ["account_reference", "date_of_birth"]
 MAX_UNREADABLE = 2
 NOT_SURE = "not_sure"
 BY_DATE = "by_date"
+IN_PAYMENTS = "payments:"  # "payments:6", the customer asked for six instalments
 
 
 def details_needed(request: str | None, tracker: Tracker) -> list[str]:
@@ -208,9 +209,12 @@ def read_amount(text: str, tracker: Tracker, context: Verified) -> dict[str, Any
     lang = language(tracker)
     if catalog().recognise("not_sure", text, lang):
         return {"amount": NOT_SURE}
+    count = _instalment_count(text, lang)
+    if count is not None and tracker.get_slot("pending_request") == "request_payment_plan":
+        return {"amount": f"{IN_PAYMENTS}{count}"}
     if tracker.get_slot("pending_request") == "cannot_pay_hardship" and text.strip() in {"0", "0.00"}:
         return {"amount": "0"}
-    money = parse_amount(text, context.account.currency, context.customer.locale, lang)
+    money = parse_amount(text, context.account.currency, context.locale, lang)
     if money is not None:
         return {"amount": str(money.minor)}
     if tracker.get_slot("pending_request") == "request_payment_plan":
@@ -218,6 +222,13 @@ def read_amount(text: str, tracker: Tracker, context: Verified) -> dict[str, Any
         if finish_by is not None:
             return {"amount": BY_DATE, "date": finish_by.isoformat()}
     return None
+
+
+def _instalment_count(text: str, language: str) -> int | None:
+    """ "6 payments", "in four instalments": a number of payments, not money."""
+    if mentions_money(text) or not catalog().recognise("instalments", text, language):
+        return None
+    return parse_count(text, language)
 
 
 async def latest_allowed_date(session, context: Verified) -> date:

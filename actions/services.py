@@ -12,7 +12,7 @@ from bot import verification
 from bot.config import ROOT, get_settings
 from bot.db.engine import Database
 from bot.db.models import Account, Customer
-from bot.i18n import Catalog
+from bot.i18n import Catalog, formatting_locale
 from bot.money import Money
 from bot.payments import PaymentLinks
 from bot.plans import today_for
@@ -60,6 +60,11 @@ class Verified:
     account: Account
     customer: Customer
     now: datetime
+    language: str
+
+    @property
+    def locale(self) -> str:
+        return formatting_locale(self.language, self.customer.locale)
 
     @property
     def today(self) -> date:
@@ -69,13 +74,13 @@ class Verified:
         return Money(minor, self.account.currency)
 
     def show(self, minor: int) -> str:
-        return self.money(minor).format(self.customer.locale)
+        return self.money(minor).format(self.locale)
 
     def long_date(self, day: date) -> str:
-        return format_date(day, format="long", locale=self.customer.locale)
+        return format_date(day, format="long", locale=self.locale)
 
     def short_date(self, day: date) -> str:
-        return format_date(day, format="medium", locale=self.customer.locale)
+        return format_date(day, format="medium", locale=self.locale)
 
     def example_amount(self) -> str:
         """A plausible amount to show in a question, in the account's currency."""
@@ -88,4 +93,4 @@ async def verified(session: AsyncSession, tracker: Tracker) -> Verified | None:
     if account is None:
         return None
     customer = await session.get(Customer, account.customer_id)
-    return Verified(account, customer, datetime.now(UTC))
+    return Verified(account, customer, datetime.now(UTC), language(tracker))

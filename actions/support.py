@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
 from actions.services import catalog, creditor, database, verified
+from bot.audit import record
 from bot.cases import open_case
 from bot.consent import opt_out
 from bot.conversations import get_conversation
@@ -57,6 +58,8 @@ class ActionWrongPerson(ConcordAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        async with database().transaction() as session:
+            record(session, "customer", "wrong_person_reported", conversation_id=tracker.sender_id)
         dispatcher.utter_message(response="utter_wrong_person")
         return [SlotSet("pending_request", None)]
 

@@ -15,9 +15,8 @@ def days_past_due(account: Account, customer: Customer, now: datetime) -> int:
     return max(0, (today - account.due_date).days)
 
 
-def account_summary(account: Account, customer: Customer, now: datetime) -> dict[str, str]:
-    """The values the balance responses show, ready for any locale's sentence."""
-    locale = customer.locale
+def account_summary(account: Account, customer: Customer, now: datetime, locale: str) -> dict[str, str]:
+    """The values the balance responses show, formatted for `locale` (see i18n.formatting_locale)."""
 
     def money(minor: int) -> str:
         return Money(minor, account.currency).format(locale)

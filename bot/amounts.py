@@ -4,7 +4,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import NumberFormatError, get_currency_precision, parse_decimal
-from number_parser import parse_number
+from number_parser import parse, parse_number
 
 from bot.money import Money
 
@@ -36,6 +36,15 @@ def parse_amount(text: str, currency: str, locale: str, language: str = "en") ->
     if minor != minor.to_integral_value():
         return None  # more decimals than the currency has
     return Money(int(minor), currency)
+
+
+def parse_count(text: str, language: str = "en") -> int | None:
+    """The whole number in "6 payments" or "in four instalments"; None if there is not one."""
+    try:
+        digits = re.findall(r"\d+", parse(text, language=language) or "")
+    except ValueError:
+        return None
+    return int(digits[0]) if len(digits) == 1 else None
 
 
 def mentions_money(text: str) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale, UnknownLocaleError
 
 
 class MissingValueError(KeyError):
@@ -31,6 +32,22 @@ class Rendered:
     language: str
     text: str
     buttons: list[Button] = field(default_factory=list)
+
+
+def formatting_locale(language: str, customer_locale: str) -> str:
+    """Numbers and dates in the conversation's language, with the customer's regional habits.
+
+    A Malaysian customer chatting in English reads "20 October 2026" and "RM643.20" (en_MY),
+    not the Malay month name of their profile's ms_MY.
+    """
+    territory = Locale.parse(customer_locale).territory
+    for candidate in (f"{language}_{territory}" if territory else None, language, customer_locale):
+        if candidate:
+            try:
+                return str(Locale.parse(candidate))
+            except (UnknownLocaleError, ValueError):
+                continue
+    return customer_locale
 
 
 def placeholders(template: str) -> set[str]:

@@ -130,6 +130,7 @@ def offer_plans(
     frequency: Frequency | None = None,
     affordable: Money | None = None,
     finish_by: date | None = None,
+    count: int | None = None,
 ) -> Offer:
     """Up to three plans, the customer's own choice of frequency first."""
     first = first_payment_date(today, policy)
@@ -140,6 +141,8 @@ def offer_plans(
 
     if affordable is not None:
         plans, note = _for_affordable(balance, affordable, frequencies, longest, first, policy)
+    elif count is not None:
+        plans, note = _in_payments(balance, count, frequencies, longest, first)
     elif finish_by is not None:
         plans, note = _to_finish_by(balance, finish_by, frequencies, longest, first)
     else:
@@ -162,6 +165,16 @@ def _for_affordable(balance, affordable, frequencies, longest, first, policy):
     if plans and plans[0].frequency == asked:
         return plans, OfferNote.FITS
     return _gentlest(balance, frequencies, longest, first), OfferNote.ABOVE_AFFORDABLE
+
+
+def _in_payments(balance, count, frequencies, longest, first):
+    """ "In 6 payments": that many in each frequency the policy allows it in."""
+    plans = [
+        build_plan(balance, f, count, first) for f in frequencies if longest[f] and 2 <= count <= longest[f]
+    ]
+    if plans and plans[0].frequency == frequencies[0]:
+        return plans, OfferNote.CHOICES
+    return _choices(balance, frequencies[0], longest, first), OfferNote.CHOICES
 
 
 def _to_finish_by(balance, finish_by, frequencies, longest, first):

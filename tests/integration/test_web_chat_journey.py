@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.accounts import account_summary
 from bot.db.models import Account, Conversation, Customer, Direction, Message, MessageStatus
 from bot.demo_data import DEMO_CUSTOMERS
+from bot.i18n import formatting_locale
 from tests.integration.chat_client import ChatClient, bot_texts
 
 MIA = DEMO_CUSTOMERS[0]
@@ -48,7 +49,8 @@ async def _complete_the_balance_journey(stack, catalog):
             )
     finally:
         await database.close()
-    expected_balance = says("utter_balance", **account_summary(account, customer, datetime.now(UTC)))
+    summary = account_summary(account, customer, datetime.now(UTC), formatting_locale("en", customer.locale))
+    expected_balance = says("utter_balance", **summary)
     assert shown == [expected_balance, says("utter_anything_else")]
     assert "$486.50" in expected_balance and "$129.00" in expected_balance
     assert bye == [says("utter_goodbye")]

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.i18n import formatting_locale
 from bot.money import Money
 
 
@@ -45,3 +46,24 @@ def test_amounts_in_different_currencies_never_add_up():
 @given(st.integers(min_value=0, max_value=10**15), st.integers(min_value=0, max_value=10**15))
 def test_adding_amounts_is_exact_to_the_last_cent(a, b):
     assert (Money(a, "USD") + Money(b, "USD")).decimal == Money(a, "USD").decimal + Money(b, "USD").decimal
+
+
+@pytest.mark.parametrize(
+    ("language", "customer_locale", "expected"),
+    [("en", "ms_MY", "en_MY"), ("en", "en_AU", "en_AU"), ("id", "id_ID", "id_ID"), ("tl", "en_PH", "fil_PH")],
+)
+def test_formats_follow_the_conversation_language_with_the_customers_regional_habits(
+    language, customer_locale, expected
+):
+    assert formatting_locale(language, customer_locale) == expected
+
+
+def test_a_malaysian_customer_chatting_in_english_reads_english_month_names():
+    from datetime import date
+
+    from babel.dates import format_date
+
+    assert (
+        format_date(date(2026, 10, 20), format="long", locale=formatting_locale("en", "ms_MY"))
+        == "20 October 2026"
+    )

@@ -136,3 +136,16 @@ def test_a_plan_the_policy_does_not_allow_is_caught_before_it_is_offered_or_stor
 )
 def test_the_customers_today_is_their_own_not_the_servers(timezone, expected):
     assert today_for(timezone, datetime(2026, 11, 23, 14, 0, tzinfo=UTC)) == expected
+
+
+def test_asking_for_six_payments_offers_six_in_the_chosen_frequency_first():
+    offer = offer_plans(Money(48_650, "AUD"), TODAY, POLICY, Frequency.FORTNIGHTLY, count=6)
+    assert offer.note == OfferNote.CHOICES
+    assert [(p.frequency, p.count) for p in offer.plans][0] == (Frequency.FORTNIGHTLY, 6)
+    assert all(p.count == 6 for p in offer.plans)
+
+
+def test_more_payments_than_the_policy_allows_gets_the_usual_choices_instead():
+    offer = offer_plans(Money(48_650, "AUD"), TODAY, POLICY, Frequency.WEEKLY, count=500)
+    assert max(p.count for p in offer.plans) <= POLICY.most_instalments
+    _assert_within_policy(offer.plans, Money(48_650, "AUD"), TODAY)

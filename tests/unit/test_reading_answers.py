@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.amounts import mentions_money, parse_amount
+from bot.amounts import mentions_money, parse_amount, parse_count
 from bot.config import ROOT
 from bot.dates import parse_future_date
 from bot.i18n import Catalog
@@ -115,3 +115,15 @@ def test_a_list_of_options_becomes_one_button_each(words):
 def test_a_language_is_recognised_by_its_names(words):
     assert words.language_mentioned("can we do this in English please") == "en"
     assert words.language_mentioned("hello there") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "count"), [("6 payments", 6), ("in four instalments", 4), ("over 12 parts", 12)]
+)
+def test_a_number_of_payments_is_read_in_digits_or_words(typed, count):
+    assert parse_count(typed) == count
+
+
+def test_text_with_no_single_number_has_no_count():
+    assert parse_count("a few payments") is None
+    assert parse_count("6 or 8 payments") is None
