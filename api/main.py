@@ -8,14 +8,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.chat_hub import ChatHub
-from api.routes import health, nlg, pages, webchat
+from api.routes import health, nlg, pages, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
-from bot.config import Settings, get_settings
+from bot.channels.twilio_sms import TwilioSMS
+from bot.config import ROOT, Settings, get_settings
 from bot.db.engine import Database
 from bot.gateway import Gateway
 from bot.i18n import Catalog
+from bot.outbox import ChannelSender, Outbox
+from bot.policy import load_policy
 from bot.rasa_client import RasaClient
+from bot.sms import as_sms
 
 log = logging.getLogger(__name__)
 
@@ -34,24 +38,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db,
             catalog=catalog,
             rasa=rasa,
-            gateway=Gateway(db, rasa, catalog, settings.max_message_chars),
+            gateway=Gateway(db, rasa, catalog, settings.max_message_chars, formatters={"sms": as_sms}),
             tokens=SessionTokens(settings.secret_key),
             hub=hub,
+            outbox=Outbox(db, _senders(settings), settings.outbox_backoff_seconds),
+            creditor=load_policy(ROOT / "creditor.yml"),
         )
         app.state.concord = state
-        retry = asyncio.create_task(_answer_pending_forever(state))
+        workers = [
+            asyncio.create_task(_answer_pending_forever(state)),
+            asyncio.create_task(_deliver_forever(state)),
+        ]
         yield
-        retry.cancel()
-        with suppress(asyncio.CancelledError):
-            await retry
+        for worker in workers:
+            worker.cancel()
+            with suppress(asyncio.CancelledError):
+                await worker
         await rasa.close()
         await db.close()
 
     app = FastAPI(title="Concord", lifespan=lifespan)
-    for module in (health, nlg, pages, webchat):
+    for module in (health, nlg, pages, twilio_sms, webchat):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
+
+
+def _senders(settings: Settings) -> dict[str, ChannelSender]:
+    """The channels whose messages the outbox delivers; the web chat delivers its own."""
+    senders: dict[str, ChannelSender] = {}
+    if settings.twilio_auth_token:
+        senders["sms"] = TwilioSMS(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_sms_from,
+            f"{settings.api_base_url()}/webhooks/twilio/status",
+            settings.twilio_api_url,
+        )
+    return senders
 
 
 async def _answer_pending_forever(state: AppState) -> None:
@@ -61,8 +85,23 @@ async def _answer_pending_forever(state: AppState) -> None:
         try:
             for conversation_id, replies in (await state.gateway.answer_pending()).items():
                 await state.hub.deliver(conversation_id, replies)
+            state.outbox_wakeup.set()
         except Exception:
             log.exception("answering pending messages failed; will try again")
+
+
+async def _deliver_forever(state: AppState) -> None:
+    """Send queued messages as soon as they are queued, and retries when they fall due."""
+    if not state.outbox.senders:
+        return
+    while True:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(state.outbox_wakeup.wait(), timeout=state.settings.outbox_poll_seconds)
+        state.outbox_wakeup.clear()
+        try:
+            await state.outbox.deliver_due()
+        except Exception:
+            log.exception("delivering queued messages failed; will try again")
 
 
 app = create_app()

@@ -1,6 +1,7 @@
 """The long-lived objects one api process shares, built in the app's lifespan."""
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from fastapi import Request, WebSocket
 
@@ -10,6 +11,8 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.gateway import Gateway
 from bot.i18n import Catalog
+from bot.outbox import Outbox
+from bot.policy import CreditorPolicy
 from bot.rasa_client import RasaClient
 
 
@@ -22,6 +25,10 @@ class AppState:
     gateway: Gateway
     tokens: SessionTokens
     hub: ChatHub
+    outbox: Outbox
+    creditor: CreditorPolicy
+    # Set when something was queued, so the outbox worker sends it now rather than at its next poll.
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def app_state(request: Request) -> AppState:

@@ -3,10 +3,28 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel.dates import format_date
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Customer
 from bot.money import Money
+
+
+def e164(number: str, region: str | None = None) -> str | None:
+    """ "+61 412 345 678" or "0412345678" (with region AU) → "+61412345678"; None if not a number."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+async def customer_with_phone(session: AsyncSession, phone: str) -> Customer | None:
+    return await session.scalar(select(Customer).where(Customer.phone_e164 == phone))
 
 
 def days_past_due(account: Account, customer: Customer, now: datetime) -> int:

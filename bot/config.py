@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(default=16_384, ge=256)
     pending_retry_seconds: float = Field(default=5.0, gt=0)
 
+    # Twilio (SMS). Without an auth token the SMS channel is off.
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_sms_from: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_backoff_seconds: list[float] = [2, 10, 30, 120, 600, 1800]
+
     verification_max_failures: int = Field(default=3, ge=1)
     verification_lock_minutes: int = Field(default=30, ge=1)
 

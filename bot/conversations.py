@@ -23,6 +23,38 @@ async def open_conversation(
     return conversation
 
 
+async def conversation_for_address(
+    session: AsyncSession, channel: str, address: str, language: str, customer_id: int | None
+) -> Conversation:
+    """The ongoing conversation with a phone number or chat on a channel, or a new one."""
+    conversation = await session.scalar(
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.channel_user_id == address)
+        .order_by(Conversation.last_message_at.desc())
+        .limit(1)
+    )
+    if conversation is None:
+        conversation = await open_conversation(session, channel, address, language)
+    if conversation.customer_id is None and customer_id is not None:
+        conversation.customer_id = customer_id  # possession of the number; verification still applies
+    return conversation
+
+
+async def last_options(session: AsyncSession, conversation_id: str) -> list[str]:
+    """The button payloads of the last outbound message that offered any."""
+    buttons = await session.scalar(
+        select(Message.buttons)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "outbound",
+            Message.buttons.is_not(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return [b["payload"] for b in buttons or []]
+
+
 async def get_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
     return await session.get(Conversation, conversation_id)
 

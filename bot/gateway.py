@@ -8,6 +8,7 @@ when the assistant is back, in the order the customer wrote.
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,6 +40,16 @@ class InboundMessage:
     channel: str
     text: str
     channel_message_id: str | None = None
+    # What to give the assistant when it differs from what was typed ("2" → a button payload).
+    interpreted: str | None = None
+
+
+# How a channel carries a reply: the parts to store and send, each with its buttons.
+Formatter = Callable[[str, list[dict[str, str]]], list[tuple[str, list[dict[str, str]]]]]
+
+
+def as_is(text: str, buttons: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
+    return [(text, buttons)]
 
 
 @dataclass
@@ -52,11 +63,19 @@ class Delivery:
 
 
 class Gateway:
-    def __init__(self, db: Database, rasa: RasaClient, catalog: Catalog, max_message_chars: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        rasa: RasaClient,
+        catalog: Catalog,
+        max_message_chars: int,
+        formatters: dict[str, Formatter] | None = None,
+    ) -> None:
         self.db = db
         self.rasa = rasa
         self.catalog = catalog
         self.max_message_chars = max_message_chars
+        self.formatters = formatters or {}
         # One conversation's messages are answered one at a time, in order.
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -69,6 +88,28 @@ class Gateway:
             if delivery.duplicate or delivery.rejected:
                 return delivery
             delivery.replies = await self._answer_waiting(inbound.conversation_id)
+            return delivery
+
+    async def reply_directly(
+        self, inbound: InboundMessage, key: str, values: dict[str, object], purpose: str | None = None
+    ) -> Delivery:
+        """Answer from locales without the assistant (SMS keywords such as STOP and HELP)."""
+        async with self._locks[inbound.conversation_id]:
+            try:
+                delivery = await self._store(inbound)
+            except IntegrityError:
+                return await self._existing(inbound)
+            if delivery.duplicate or delivery.rejected:
+                return delivery
+            async with self.db.transaction() as session:
+                conversation = await session.get(Conversation, inbound.conversation_id)
+                rendered = self.catalog.render(key, conversation.language, values)
+                replies = self._outbound(
+                    conversation, delivery.inbound_id, Sender.SYSTEM, rendered.text, [], purpose
+                )
+                session.add_all(replies)
+                await _set_status(session, [delivery.inbound_id], MessageStatus.ANSWERED)
+            delivery.replies = replies
             return delivery
 
     async def record_rejected(self, conversation_id: str, channel: str, raw: str, reason: str) -> int:
@@ -121,6 +162,7 @@ class Gateway:
                 channel=inbound.channel,
                 channel_message_id=inbound.channel_message_id,
                 text=inbound.text,
+                interpreted=inbound.interpreted,
                 status=MessageStatus.REJECTED if too_long else MessageStatus.RECEIVED,
                 error="too_long" if too_long else None,
                 language=conversation.language,
@@ -152,7 +194,8 @@ class Gateway:
         already_told = any(m.status == MessageStatus.PENDING for m in waiting)
         for index, message in enumerate(waiting):
             try:
-                bot_replies = await self.rasa.send(conversation_id, message.text, _metadata(conversation))
+                said = message.interpreted or message.text
+                bot_replies = await self.rasa.send(conversation_id, said, _metadata(conversation))
             except AssistantUnavailable as error:
                 log.warning("assistant unavailable (%s); %d message(s) wait", error, len(waiting) - index)
                 replies += await self._hold(
@@ -167,8 +210,9 @@ class Gateway:
     ) -> list[Message]:
         async with self.db.transaction() as session:
             stored = [
-                _outbound(conversation, inbound.id, Sender.BOT, reply.text, reply.buttons)
+                part
                 for reply in bot_replies
+                for part in self._outbound(conversation, inbound.id, Sender.BOT, reply.text, reply.buttons)
             ]
             session.add_all(stored)
             await _set_status(session, [inbound.id], MessageStatus.ANSWERED)
@@ -187,9 +231,37 @@ class Gateway:
             if not tell_customer:
                 return []
             notice = self.catalog.render("gateway_delayed", conversation.language)
-            stored = _outbound(conversation, waiting[0].id, Sender.SYSTEM, notice.text, [])
-            session.add(stored)
-        return [stored]
+            stored = self._outbound(conversation, waiting[0].id, Sender.SYSTEM, notice.text, [])
+            session.add_all(stored)
+        return stored
+
+    def _outbound(
+        self,
+        conversation: Conversation,
+        reply_to_id: int,
+        sender: Sender,
+        text: str,
+        buttons: list[dict[str, str]],
+        purpose: str | None = None,
+    ) -> list[Message]:
+        """The stored outbound messages for one reply: exactly the parts the channel will send."""
+        formatter = self.formatters.get(conversation.channel, as_is)
+        return [
+            Message(
+                conversation_id=conversation.id,
+                direction=Direction.OUTBOUND,
+                sender=sender,
+                channel=conversation.channel,
+                text=part,
+                buttons=part_buttons or None,
+                status=MessageStatus.QUEUED,
+                language=conversation.language,
+                reply_to_id=reply_to_id,
+                purpose=purpose,
+                created_at=utcnow(),
+            )
+            for part, part_buttons in formatter(text, buttons)
+        ]
 
 
 def _metadata(conversation: Conversation) -> dict[str, object]:
@@ -199,23 +271,6 @@ def _metadata(conversation: Conversation) -> dict[str, object]:
         "language": conversation.language,
         "customer_id": conversation.customer_id,
     }
-
-
-def _outbound(
-    conversation: Conversation, reply_to_id: int, sender: Sender, text: str, buttons: list[dict[str, str]]
-) -> Message:
-    return Message(
-        conversation_id=conversation.id,
-        direction=Direction.OUTBOUND,
-        sender=sender,
-        channel=conversation.channel,
-        text=text,
-        buttons=buttons or None,
-        status=MessageStatus.QUEUED,
-        language=conversation.language,
-        reply_to_id=reply_to_id,
-        created_at=utcnow(),
-    )
 
 
 def _waiting(now: datetime):

@@ -118,6 +118,15 @@ class Catalog:
                         best = (len(phrase), str(meaning))
         return best[1] if best else None
 
+    def keyword(self, group: str, text: str, language: str | None) -> str | None:
+        """The meaning of a message that is exactly one of the group's phrases ("STOP" → stop)."""
+        said = _normalise(text)
+        for lang in dict.fromkeys([self.resolve_language(language), self.default_language]):
+            for meaning, phrases in self.words[lang].get(group, {}).items():
+                if said in {_normalise(str(p)) for p in phrases}:
+                    return str(meaning)
+        return None
+
     def render(self, key: str, language: str | None, values: dict[str, Any] | None = None) -> Rendered:
         lang = self.resolve_language(language)
         entry = self.languages[lang].get(key) or self.languages[self.default_language].get(key)

@@ -55,8 +55,14 @@ def with_numbered_options(text: str, titles: list[str]) -> str:
     return text + "\n" + "\n".join(f"{n}. {title}" for n, title in enumerate(titles, start=1))
 
 
+def as_sms(text: str, buttons: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
+    """A reply as the SMS parts to store and send; the options stay with the last part."""
+    parts = split_for_sms(with_numbered_options(text, [b["title"] for b in buttons]))
+    return [(part, buttons if n == len(parts) - 1 else []) for n, part in enumerate(parts)]
+
+
 def chosen_option(reply: str, payloads: list[str]) -> str | None:
-    """"2" (or "2." / " 2 ") picks the second option's payload; anything else picks nothing."""
+    """ "2" (or "2." / " 2 ") picks the second option's payload; anything else picks nothing."""
     match = re.fullmatch(r"\s*(\d{1,2})\s*[.)]?\s*", reply)
     if not match or not 1 <= int(match.group(1)) <= len(payloads):
         return None

@@ -157,8 +157,16 @@ class Message(Base):
     buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus))
     error: Mapped[str | None] = mapped_column(String(200))
-    # Times the assistant answered this message with an error (not counting being unreachable).
+    # Inbound: times the assistant answered it with an error (not counting being unreachable).
+    # Outbound: delivery attempts the provider turned away.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # What the assistant was given when it differs from what was typed ("2" → a button payload).
+    interpreted: Mapped[str | None] = mapped_column(Text)
+    # Outbound delivery: when to try next, and until when a worker holds it (a crash frees it).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it is sent, where that changes the rules (an opt-out confirmation goes to an opted-out number).
+    purpose: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(8))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,9 +15,15 @@ import pytest
 from bot.config import ROOT
 from bot.db.engine import Database
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.fakes.twilio_api import FakeTwilio
 
 pytestmark = pytest.mark.integration
 SECRET = "integration-test-secret"
+TWILIO_TOKEN = "fake-twilio-auth-token"
+TWILIO_NUMBER = "+61480000000"
+# One fake Twilio for the whole run; the stacks send their SMS to it.
+TWILIO = FakeTwilio()
+_, TWILIO_URL = TWILIO.start()
 
 
 def free_port() -> int:
@@ -81,10 +87,12 @@ def wait_until(url: str, log: Path, process: subprocess.Popen, timeout: float, h
 
 
 def stack_environment(database_url: str, tracker_url: str, **overrides: str) -> dict[str, str]:
+    api_port = free_port()
     return (
         os.environ
         | {
-            "CONCORD_API_PORT": str(free_port()),
+            "CONCORD_API_PORT": str(api_port),
+            "CONCORD_PUBLIC_URL": f"http://127.0.0.1:{api_port}",
             "CONCORD_RASA_PORT": str(free_port()),
             "CONCORD_ACTIONS_PORT": str(free_port()),
             "CONCORD_DATABASE_URL": database_url,
@@ -92,6 +100,12 @@ def stack_environment(database_url: str, tracker_url: str, **overrides: str) -> 
             "CONCORD_SECRET_KEY": SECRET,
             "CONCORD_PENDING_RETRY_SECONDS": "1",
             "CONCORD_MAX_MESSAGE_CHARS": "300",
+            "CONCORD_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "CONCORD_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "CONCORD_TWILIO_SMS_FROM": TWILIO_NUMBER,
+            "CONCORD_TWILIO_API_URL": TWILIO_URL,
+            "CONCORD_OUTBOX_POLL_SECONDS": "0.2",
+            "CONCORD_OUTBOX_BACKOFF_SECONDS": "[0.2, 0.2, 0.2, 0.2]",
         }
         | overrides
     )

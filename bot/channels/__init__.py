@@ -1,0 +1,1 @@
+"""Channel adapters: each turns a provider's format into ours and sends our messages back."""

@@ -1,0 +1,169 @@
+"""Delivering stored outbound messages to their channel, with retries; nothing is lost on a crash.
+
+A message is stored (status `queued`) before anyone tries to send it. A worker claims due
+messages for a short lease, hands each to its channel's sender and records the outcome:
+`sent` with the provider's id, a later retry after a passing failure, or `failed` with the
+reason after a permanent one. If the worker dies mid-way the lease runs out and another try
+picks the message up. Provider status callbacks then move it to `delivered` or `failed`.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import or_, select
+
+from bot.consent import is_opted_out
+from bot.db.engine import Database
+from bot.db.models import Conversation, Direction, Message, MessageStatus
+from bot.db.types import utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+
+
+class TransientFailure(Exception):
+    """The provider could not take it now (5xx, 429, timeout); try again later."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
+
+
+class PermanentFailure(Exception):
+    """The provider will never take it (invalid number, unsubscribed, window closed)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ChannelSender(Protocol):
+    channel: str
+
+    async def send(self, address: str, text: str) -> str:
+        """Hand one message to the provider; return the provider's id for it."""
+
+
+# Provider delivery states we keep, and what they mean for the stored message.
+PROVIDER_STATUS = {
+    "queued": MessageStatus.SENT,
+    "accepted": MessageStatus.SENT,
+    "sending": MessageStatus.SENT,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.FAILED,
+    "failed": MessageStatus.FAILED,
+}
+
+
+class Outbox:
+    def __init__(
+        self, db: Database, senders: dict[str, ChannelSender], backoff_seconds: list[float] | None = None
+    ) -> None:
+        self.db = db
+        self.senders = senders
+        self.backoff_seconds = backoff_seconds or [2, 10, 30, 120, 600, 1800]
+
+    async def deliver_due(self, now: datetime | None = None, limit: int = 50) -> int:
+        """Send what is due; returns how many messages were handed to a provider."""
+        now = now or utcnow()
+        claimed = await self._claim(now, limit)
+        delivered = 0
+        for message_id, channel, address, text, purpose in claimed:
+            delivered += await self._deliver(message_id, self.senders[channel], address, text, purpose, now)
+        return delivered
+
+    async def record_provider_status(
+        self, channel: str, provider_id: str, status: str, error: str | None
+    ) -> bool:
+        """A provider's callback about a message it took; False if we do not know the id."""
+        async with self.db.transaction() as session:
+            message = await session.scalar(
+                select(Message).where(Message.channel == channel, Message.channel_message_id == provider_id)
+            )
+            if message is None:
+                return False
+            new_status = PROVIDER_STATUS.get(status)
+            # Callbacks can arrive out of order: never step back from delivered or failed.
+            if new_status and message.status not in (MessageStatus.DELIVERED, MessageStatus.FAILED):
+                message.status = new_status
+            if error:
+                message.error = error[:200]
+            return True
+
+    async def _claim(self, now: datetime, limit: int) -> list[tuple[int, str, str, str, str | None]]:
+        async with self.db.transaction() as session:
+            rows = await session.execute(
+                select(Message, Conversation.channel_user_id)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(
+                    Message.direction == Direction.OUTBOUND,
+                    Message.status == MessageStatus.QUEUED,
+                    Message.channel.in_(list(self.senders)),
+                    or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+                    or_(Message.claimed_until.is_(None), Message.claimed_until < now),
+                )
+                .order_by(Message.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=Message)
+            )
+            claimed = []
+            for message, address in rows:
+                message.claimed_until = now + LEASE
+                claimed.append((message.id, message.channel, address, message.text, message.purpose))
+            return claimed
+
+    async def _deliver(
+        self,
+        message_id: int,
+        sender: ChannelSender,
+        address: str,
+        text: str,
+        purpose: str | None,
+        now: datetime,
+    ) -> int:
+        async with self.db.session() as session:
+            opted_out = await is_opted_out(session, sender.channel, address)
+        if opted_out and purpose != OPT_OUT_CONFIRMATION:
+            await self._finish(message_id, MessageStatus.FAILED, error="opted_out")
+            return 0
+        try:
+            provider_id = await sender.send(address, text)
+        except TransientFailure as failure:
+            await self._retry_later(message_id, failure, now)
+            return 0
+        except PermanentFailure as failure:
+            log.warning("message %d refused by %s: %s", message_id, sender.channel, failure.reason)
+            await self._finish(message_id, MessageStatus.FAILED, error=failure.reason)
+            return 0
+        await self._finish(message_id, MessageStatus.SENT, provider_id=provider_id)
+        return 1
+
+    async def _retry_later(self, message_id: int, failure: TransientFailure, now: datetime) -> None:
+        async with self.db.transaction() as session:
+            message = await session.get(Message, message_id)
+            message.attempts += 1
+            message.claimed_until = None
+            message.error = failure.reason[:200]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = MessageStatus.FAILED
+                return
+            backoff = self.backoff_seconds
+            wait = failure.retry_after or backoff[min(message.attempts, len(backoff)) - 1]
+            message.next_attempt_at = now + timedelta(seconds=wait)
+
+    async def _finish(
+        self, message_id: int, status: MessageStatus, provider_id: str | None = None, error: str | None = None
+    ) -> None:
+        async with self.db.transaction() as session:
+            message = await session.get(Message, message_id)
+            message.status, message.claimed_until = status, None
+            if provider_id:
+                message.channel_message_id = provider_id
+            if error:
+                message.error = error

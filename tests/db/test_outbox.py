@@ -1,0 +1,78 @@
+"""The outbox: stored first, sent once, retried on passing failures, never lost on a crash."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels.twilio_sms import TwilioSMS
+from bot.conversations import open_conversation
+from bot.db.models import Direction, Message, MessageStatus, Sender
+from bot.db.types import utcnow
+from bot.outbox import LEASE, Outbox
+from tests.fakes.twilio_api import FakeTwilio
+
+
+@pytest.fixture
+def twilio():
+    fake = FakeTwilio()
+    server, url = fake.start()
+    yield fake, url
+    server.shutdown()
+
+
+async def _queue(db, number: str, text: str) -> int:
+    async with db.transaction() as session:
+        conversation = await open_conversation(session, "sms", number, "en")
+        message = Message(
+            conversation_id=conversation.id,
+            direction=Direction.OUTBOUND,
+            sender=Sender.BOT,
+            channel="sms",
+            text=text,
+            status=MessageStatus.QUEUED,
+        )
+        session.add(message)
+        await session.flush()
+        return message.id
+
+
+def _outbox(db, url: str) -> Outbox:
+    sender = TwilioSMS("AC" + "0" * 32, "token", "+61480000000", "http://127.0.0.1:9/status", url)
+    return Outbox(db, {"sms": sender}, backoff_seconds=[0])
+
+
+async def test_a_message_claimed_by_a_worker_that_died_is_sent_after_its_lease(db, twilio):
+    fake, url = twilio
+    message_id = await _queue(db, "+61400000001", "Your plan is set up.")
+    outbox = _outbox(db, url)
+    now = utcnow()
+    await outbox._claim(now, limit=10)  # a worker claims it, then dies before sending
+
+    assert await outbox.deliver_due(now + timedelta(seconds=1)) == 0  # still held by the dead worker
+    assert await outbox.deliver_due(now + LEASE + timedelta(seconds=1)) == 1
+    assert await outbox.deliver_due(now + 2 * LEASE) == 0
+    assert fake.to("+61400000001") == ["Your plan is set up."]
+    async with db.session() as session:
+        message = await session.get(Message, message_id)
+    assert (message.status, message.channel_message_id) == (MessageStatus.SENT, fake.sent[0]["sid"])
+
+
+async def test_passing_failures_are_retried_and_the_message_is_sent_once(db, twilio):
+    fake, url = twilio
+    await _queue(db, "+61400000002", "Hello")
+    outbox = _outbox(db, url)
+    fake.fail_next((500, None), (429, None))
+    sent = [await outbox.deliver_due(utcnow() + timedelta(seconds=n)) for n in range(4)]
+    assert sent == [0, 0, 1, 0]
+    assert fake.to("+61400000002") == ["Hello"] and fake.attempts == 3
+
+
+async def test_a_permanent_refusal_fails_the_message_with_the_providers_reason(db, twilio):
+    fake, url = twilio
+    message_id = await _queue(db, "+61400000003", "Hello")
+    fake.fail_next((400, 21211))
+    await _outbox(db, url).deliver_due()
+    async with db.session() as session:
+        message = await session.scalar(select(Message).where(Message.id == message_id))
+    assert (message.status, message.error) == (MessageStatus.FAILED, "invalid_number")
