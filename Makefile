@@ -10,7 +10,7 @@ RASA_VENV := .venv-rasa
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 MODEL := models/concord.tar.gz
 
-.PHONY: help install run test train lint clean
+.PHONY: help install run test train lint clean telegram-webhook
 
 help:
 	@echo "make run    start Rasa, actions and api on embedded defaults (SQLite, demo data)"
@@ -18,6 +18,7 @@ help:
 	@echo "make train  train the Rasa model if config.yml, domain.yml or data/ changed"
 	@echo "make lint   ruff"
 	@echo "make clean  remove the local database, models and caches"
+	@echo "make telegram-webhook  point the Telegram bot at CONCORD_PUBLIC_URL with the webhook secret"
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -46,6 +47,9 @@ run: install $(MODEL)
 
 test: install $(MODEL)
 	$(VENV)/bin/python -m pytest
+
+telegram-webhook: $(VENV)/.installed
+	$(VENV)/bin/python -m api.cli telegram-webhook
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ import time
 import httpx
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import select
 
 from bot.config import ROOT, Settings, get_settings
 from bot.db.engine import Database
@@ -47,6 +48,40 @@ def process_environment(settings: Settings) -> dict[str, str]:
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
     }
+
+
+async def set_telegram_webhook(settings: Settings) -> str:
+    """Point the Telegram bot at our webhook, with the secret Telegram will send back."""
+    from api.main import telegram_bot_for
+
+    bot = telegram_bot_for(settings)
+    if bot is None or not settings.telegram_webhook_secret:
+        raise SystemExit("set CONCORD_TELEGRAM_BOT_TOKEN and CONCORD_TELEGRAM_WEBHOOK_SECRET first")
+    url = f"{settings.api_base_url()}/webhooks/telegram"
+    async with bot:
+        await bot.set_webhook(url=url, secret_token=settings.telegram_webhook_secret)
+        return f"https://t.me/{bot.username}"
+
+
+async def telegram_link(settings: Settings, reference: str) -> str:
+    """A deep link that opens the bot already knowing which customer the chat belongs to."""
+    from api.main import telegram_bot_for
+    from bot.channels.telegram import start_token
+    from bot.db.models import Account
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            account = await session.scalar(select(Account).where(Account.reference == reference))
+    finally:
+        await db.close()
+    if account is None:
+        raise SystemExit(f"no account {reference}")
+    bot = telegram_bot_for(settings)
+    if bot is None:
+        raise SystemExit("set CONCORD_TELEGRAM_BOT_TOKEN first")
+    async with bot:
+        return f"https://t.me/{bot.username}?start={start_token(settings.secret_key, account.customer_id)}"
 
 
 def hints(settings: Settings) -> str:
@@ -109,6 +144,9 @@ def main() -> int:
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("seed", help="add the demo customers if the database is empty")
     sub.add_parser("hints", help="print the demo accounts to try")
+    sub.add_parser("telegram-webhook", help="point the Telegram bot at this api, with the webhook secret")
+    link_parser = sub.add_parser("telegram-link", help="print a Telegram deep link for an account's customer")
+    link_parser.add_argument("reference")
     run_parser = sub.add_parser("run", help="migrate, seed, start Rasa, actions and api, wait until healthy")
     run_parser.add_argument(
         "only", nargs="*", choices=["rasa", "actions", "api", []], help="start only these"
@@ -122,6 +160,10 @@ def main() -> int:
         print("seeded" if asyncio.run(seed(settings)) else "the database already has customers")
     elif args.command == "hints":
         print(hints(settings))
+    elif args.command == "telegram-webhook":
+        print(f"webhook set; the bot is {asyncio.run(set_telegram_webhook(settings))}")
+    elif args.command == "telegram-link":
+        print(asyncio.run(telegram_link(settings, args.reference)))
     else:
         return run(settings, args.only, args.wait)
     return 0

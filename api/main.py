@@ -6,11 +6,13 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from telegram import Bot
 
 from api.chat_hub import ChatHub
-from api.routes import health, nlg, pages, twilio_sms, webchat
+from api.routes import health, nlg, pages, telegram, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
+from bot.channels.telegram import TelegramSender
 from bot.channels.twilio_sms import TwilioSMS
 from bot.config import ROOT, Settings, get_settings
 from bot.db.engine import Database
@@ -33,6 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog = Catalog(settings.locales_dir, settings.default_language)
         rasa = RasaClient(settings.rasa_base_url(), settings.rasa_timeout_seconds)
         hub = ChatHub(db)
+        telegram_bot = telegram_bot_for(settings)
+        if telegram_bot is not None:
+            await telegram_bot.initialize()
         state = AppState(
             settings=settings,
             db=db,
@@ -41,8 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gateway=Gateway(db, rasa, catalog, settings.max_message_chars, formatters={"sms": as_sms}),
             tokens=SessionTokens(settings.secret_key),
             hub=hub,
-            outbox=Outbox(db, _senders(settings), settings.outbox_backoff_seconds),
+            outbox=Outbox(db, _senders(settings, telegram_bot), settings.outbox_backoff_seconds),
             creditor=load_policy(ROOT / "creditor.yml"),
+            telegram_bot=telegram_bot,
         )
         app.state.concord = state
         workers = [
@@ -54,19 +60,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker.cancel()
             with suppress(asyncio.CancelledError):
                 await worker
+        if telegram_bot is not None:
+            await telegram_bot.shutdown()
         await rasa.close()
         await db.close()
 
     app = FastAPI(title="Concord", lifespan=lifespan)
-    for module in (health, nlg, pages, twilio_sms, webchat):
+    for module in (health, nlg, pages, telegram, twilio_sms, webchat):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
 
 
-def _senders(settings: Settings) -> dict[str, ChannelSender]:
+def telegram_bot_for(settings: Settings) -> Bot | None:
+    if not settings.telegram_bot_token:
+        return None
+    return Bot(settings.telegram_bot_token, base_url=f"{settings.telegram_api_url}/bot")
+
+
+def _senders(settings: Settings, telegram_bot: Bot | None) -> dict[str, ChannelSender]:
     """The channels whose messages the outbox delivers; the web chat delivers its own."""
     senders: dict[str, ChannelSender] = {}
+    if telegram_bot is not None:
+        senders["telegram"] = TelegramSender(telegram_bot)
     if settings.twilio_auth_token:
         senders["sms"] = TwilioSMS(
             settings.twilio_account_sid,

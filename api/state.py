@@ -4,6 +4,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from fastapi import Request, WebSocket
+from telegram import Bot
 
 from api.chat_hub import ChatHub
 from api.session_tokens import SessionTokens
@@ -27,6 +28,7 @@ class AppState:
     hub: ChatHub
     outbox: Outbox
     creditor: CreditorPolicy
+    telegram_bot: Bot | None
     # Set when something was queued, so the outbox worker sends it now rather than at its next poll.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 

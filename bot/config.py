@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     twilio_auth_token: str = ""
     twilio_sms_from: str = ""
     twilio_api_url: str = "https://api.twilio.com"
+    # Telegram. Without a bot token the Telegram channel is off.
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_backoff_seconds: list[float] = [2, 10, 30, 120, 600, 1800]
 

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from sqlalchemy import or_, select
 
-from bot.consent import is_opted_out
+from bot.consent import is_opted_out, opt_out
 from bot.db.engine import Database
 from bot.db.models import Conversation, Direction, Message, MessageStatus
 from bot.db.types import utcnow
@@ -34,17 +34,21 @@ class TransientFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    """The provider will never take it (invalid number, unsubscribed, window closed)."""
+    """The provider will never take it (invalid number, unsubscribed, window closed).
 
-    def __init__(self, reason: str) -> None:
+    `unreachable`: nothing will ever reach this address (the customer blocked us), so it is
+    recorded like an opt-out and no further message is attempted.
+    """
+
+    def __init__(self, reason: str, unreachable: bool = False) -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.unreachable = reason, unreachable
 
 
 class ChannelSender(Protocol):
     channel: str
 
-    async def send(self, address: str, text: str) -> str:
+    async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
         """Hand one message to the provider; return the provider's id for it."""
 
 
@@ -74,8 +78,9 @@ class Outbox:
         now = now or utcnow()
         claimed = await self._claim(now, limit)
         delivered = 0
-        for message_id, channel, address, text, purpose in claimed:
-            delivered += await self._deliver(message_id, self.senders[channel], address, text, purpose, now)
+        for message_id, channel, address, text, buttons, purpose in claimed:
+            sender = self.senders[channel]
+            delivered += await self._deliver(message_id, sender, address, text, buttons, purpose, now)
         return delivered
 
     async def record_provider_status(
@@ -96,7 +101,7 @@ class Outbox:
                 message.error = error[:200]
             return True
 
-    async def _claim(self, now: datetime, limit: int) -> list[tuple[int, str, str, str, str | None]]:
+    async def _claim(self, now: datetime, limit: int) -> list[tuple[int, str, str, str, list, str | None]]:
         async with self.db.transaction() as session:
             rows = await session.execute(
                 select(Message, Conversation.channel_user_id)
@@ -115,7 +120,16 @@ class Outbox:
             claimed = []
             for message, address in rows:
                 message.claimed_until = now + LEASE
-                claimed.append((message.id, message.channel, address, message.text, message.purpose))
+                claimed.append(
+                    (
+                        message.id,
+                        message.channel,
+                        address,
+                        message.text,
+                        message.buttons or [],
+                        message.purpose,
+                    )
+                )
             return claimed
 
     async def _deliver(
@@ -124,6 +138,7 @@ class Outbox:
         sender: ChannelSender,
         address: str,
         text: str,
+        buttons: list[dict[str, str]],
         purpose: str | None,
         now: datetime,
     ) -> int:
@@ -133,13 +148,16 @@ class Outbox:
             await self._finish(message_id, MessageStatus.FAILED, error="opted_out")
             return 0
         try:
-            provider_id = await sender.send(address, text)
+            provider_id = await sender.send(address, text, buttons)
         except TransientFailure as failure:
             await self._retry_later(message_id, failure, now)
             return 0
         except PermanentFailure as failure:
             log.warning("message %d refused by %s: %s", message_id, sender.channel, failure.reason)
             await self._finish(message_id, MessageStatus.FAILED, error=failure.reason)
+            if failure.unreachable:
+                async with self.db.transaction() as session:
+                    await opt_out(session, sender.channel, address, failure.reason)
             return 0
         await self._finish(message_id, MessageStatus.SENT, provider_id=provider_id)
         return 1

@@ -29,7 +29,8 @@ class TwilioSMS:
         self.from_number = from_number
         self.status_callback_url = status_callback_url
 
-    async def send(self, address: str, text: str) -> str:
+    async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
+        # Buttons already stand in the text as numbered options (bot.sms.as_sms).
         try:
             message = await self._client.messages.create_async(
                 to=address, from_=self.from_number, body=text, status_callback=self.status_callback_url

@@ -15,6 +15,7 @@ import pytest
 from bot.config import ROOT
 from bot.db.engine import Database
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 
 pytestmark = pytest.mark.integration
@@ -24,6 +25,10 @@ TWILIO_NUMBER = "+61480000000"
 # One fake Twilio for the whole run; the stacks send their SMS to it.
 TWILIO = FakeTwilio()
 _, TWILIO_URL = TWILIO.start()
+TELEGRAM_TOKEN = "123456:fake-telegram-token"
+TELEGRAM_SECRET = "fake-webhook-secret"
+TELEGRAM = FakeTelegram()
+_, TELEGRAM_URL = TELEGRAM.start()
 
 
 def free_port() -> int:
@@ -104,6 +109,9 @@ def stack_environment(database_url: str, tracker_url: str, **overrides: str) -> 
             "CONCORD_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
             "CONCORD_TWILIO_SMS_FROM": TWILIO_NUMBER,
             "CONCORD_TWILIO_API_URL": TWILIO_URL,
+            "CONCORD_TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+            "CONCORD_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+            "CONCORD_TELEGRAM_API_URL": TELEGRAM_URL,
             "CONCORD_OUTBOX_POLL_SECONDS": "0.2",
             "CONCORD_OUTBOX_BACKOFF_SECONDS": "[0.2, 0.2, 0.2, 0.2]",
         }

@@ -1,0 +1,108 @@
+"""The Telegram webhook: updates in, checked against the webhook secret, deduplicated."""
+
+import logging
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy import select
+
+from api.state import AppState, app_state
+from bot import conversations
+from bot.channels.telegram import customer_from_start, read_update, secret_is_valid
+from bot.consent import opt_in, opt_out
+from bot.db.models import Customer, Message
+from bot.gateway import InboundMessage
+from bot.outbox import OPT_OUT_CONFIRMATION
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+CHANNEL = "telegram"
+
+
+@router.post("/webhooks/telegram")
+async def telegram_update(request: Request, state: AppState = Depends(app_state)) -> dict[str, bool]:
+    settings = state.settings
+    if state.telegram_bot is None:
+        raise HTTPException(status_code=404, detail="the Telegram channel is not configured")
+    if not secret_is_valid(
+        settings.telegram_webhook_secret, request.headers.get("X-Telegram-Bot-Api-Secret-Token")
+    ):
+        raise HTTPException(status_code=403, detail="invalid webhook secret")
+    try:
+        update = read_update(await request.json(), state.telegram_bot)
+    except ValueError:
+        update = None
+    if update is None:
+        raise HTTPException(status_code=400, detail="not a Telegram update")
+
+    if update.callback_query and update.callback_query.message:
+        query = update.callback_query
+        chat_id, user, text, pressed = query.message.chat.id, query.from_user, query.data or "", True
+        await _acknowledge(state, query.id)
+    elif update.message and update.message.text:
+        chat_id, user, text, pressed = (
+            update.message.chat.id,
+            update.message.from_user,
+            update.message.text,
+            False,
+        )
+    else:
+        return {"ok": True}  # photos, stickers, edits: nothing for the assistant to read
+
+    address = str(chat_id)
+    command, _, argument = text.partition(" ")
+    async with state.db.transaction() as session:
+        language = state.catalog.resolve_language(
+            user.language_code.split("-")[0] if user and user.language_code else None
+        )
+        conversation = await conversations.conversation_for_address(session, CHANNEL, address, language, None)
+        if command == "/start" and argument:
+            await _link_customer(session, state, conversation, argument)
+        if command == "/start":
+            await opt_in(session, CHANNEL, address)  # pressing Start is consent to hear from us
+        shown = await _button_title(session, conversation.id, text) if pressed else None
+    inbound = InboundMessage(
+        conversation.id,
+        CHANNEL,
+        shown or text,
+        str(update.update_id),
+        interpreted="/greet" if command == "/start" else (text if shown else None),
+    )
+    if command == "/stop":
+        async with state.db.transaction() as session:
+            await opt_out(session, CHANNEL, address, "telegram_stop", conversation.customer_id)
+        await state.gateway.reply_directly(inbound, "utter_opted_out", {}, purpose=OPT_OUT_CONFIRMATION)
+    else:
+        await state.gateway.receive(inbound)
+    state.outbox_wakeup.set()
+    return {"ok": True}
+
+
+async def _link_customer(session, state: AppState, conversation, payload: str) -> None:
+    """A deep link from the creditor (t.me/<bot>?start=<token>) says who this chat belongs to."""
+    customer_id = customer_from_start(state.settings.secret_key, payload)
+    customer = await session.get(Customer, customer_id) if customer_id else None
+    if customer is not None:
+        conversation.customer_id = customer.id  # like a phone number: possession, not identity
+        conversation.language = state.catalog.resolve_language(customer.language)
+
+
+async def _button_title(session, conversation_id: str, payload: str) -> str | None:
+    """The title of the button whose payload came back, so the transcript reads as the customer saw it."""
+    for buttons in await session.scalars(
+        select(Message.buttons)
+        .where(Message.conversation_id == conversation_id, Message.buttons.is_not(None))
+        .order_by(Message.id.desc())
+        .limit(3)
+    ):
+        for button in buttons or []:
+            if button["payload"] == payload:
+                return button["title"]
+    return None
+
+
+async def _acknowledge(state: AppState, query_id: str) -> None:
+    """Telegram shows a spinner on the button until the tap is answered."""
+    try:
+        await state.telegram_bot.answer_callback_query(query_id)
+    except Exception:
+        log.info("could not acknowledge a Telegram button tap")

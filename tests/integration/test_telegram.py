@@ -1,0 +1,171 @@
+"""Telegram: updates built with python-telegram-bot's own types, replies to a fake Bot API."""
+
+import asyncio
+import itertools
+import time
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import select
+from telegram import CallbackQuery, Chat, Message, Update, User
+
+from bot.channels.telegram import start_token
+from bot.db.models import Account, Consent, Conversation, MessageStatus
+from bot.db.models import Message as StoredMessage
+from bot.demo_data import DEMO_CUSTOMERS
+from tests.integration.conftest import SECRET, TELEGRAM, TELEGRAM_SECRET
+
+MIA = DEMO_CUSTOMERS[0]
+UPDATE_IDS = itertools.count(1_000)
+
+
+class TelegramChat:
+    """A customer's Telegram chat with the bot."""
+
+    def __init__(self, stack, chat_id: int, name: str = "Mia") -> None:
+        self.stack, self.chat_id = stack, chat_id
+        self.user = User(id=chat_id, is_bot=False, first_name=name, language_code="en")
+        self.chat = Chat(id=chat_id, type=Chat.PRIVATE)
+
+    def post(self, update: Update, secret: str | None = TELEGRAM_SECRET) -> httpx.Response:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        return httpx.post(
+            f"{self.stack.api_url}/webhooks/telegram", json=update.to_dict(), headers=headers, timeout=30
+        )
+
+    def message(self, text: str, update_id: int | None = None) -> Update:
+        message = Message(
+            message_id=next(UPDATE_IDS),
+            date=datetime.now(UTC),
+            chat=self.chat,
+            from_user=self.user,
+            text=text,
+        )
+        return Update(update_id=update_id or next(UPDATE_IDS), message=message)
+
+    def say(self, text: str) -> httpx.Response:
+        return self.post(self.message(text))
+
+    def tap(self, title: str) -> httpx.Response:
+        last = next(m for m in reversed(TELEGRAM.to(self.chat_id)) if m.get("reply_markup"))
+        [button] = [b for row in last["reply_markup"]["inline_keyboard"] for b in row if b["text"] == title]
+        shown = Message(message_id=1, date=datetime.now(UTC), chat=self.chat, text=last["text"])
+        query = CallbackQuery(
+            id=str(next(UPDATE_IDS)),
+            from_user=self.user,
+            chat_instance="ci",
+            message=shown,
+            data=button["callback_data"],
+        )
+        return self.post(Update(update_id=next(UPDATE_IDS), callback_query=query))
+
+    async def replies_until(self, done, timeout: float = 30) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            received = TELEGRAM.to(self.chat_id)
+            if done(received):
+                return received
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"the chat got {[m['text'] for m in TELEGRAM.to(self.chat_id)]}")
+
+
+async def _query(stack, statement):
+    database = stack.database()
+    try:
+        async with database.session() as session:
+            return list(await session.scalars(statement))
+    finally:
+        await database.close()
+
+
+async def test_a_deep_linked_customer_taps_a_button_and_checks_their_balance(stack, catalog):
+    [account] = await _query(stack, select(Account).where(Account.reference == MIA.reference))
+    chat = TelegramChat(stack, 5_001)
+    assert chat.say(f"/start {start_token(SECRET, account.customer_id)}").status_code == 200
+    greeting = (await chat.replies_until(lambda r: len(r) >= 1))[-1]
+    assert greeting["text"] == catalog.render("utter_greet", "en").text
+    assert [row[0]["text"] for row in greeting["reply_markup"]["inline_keyboard"]][0] == "Check what I owe"
+
+    chat.tap("Check what I owe")
+    await chat.replies_until(
+        lambda r: r[-1]["text"] == catalog.render("utter_ask_account_reference", "en").text
+    )
+    chat.say(MIA.reference)
+    await chat.replies_until(lambda r: r[-1]["text"] == catalog.render("utter_ask_date_of_birth", "en").text)
+    chat.say("12 April 1988")
+    replies = await chat.replies_until(lambda r: any("$486.50" in m["text"] for m in r))
+    assert "answerCallbackQuery" in TELEGRAM.calls
+
+    [conversation] = await _query(stack, select(Conversation).where(Conversation.channel_user_id == "5001"))
+    assert conversation.customer_id == account.customer_id and conversation.verified_account_id == account.id
+    tapped = await _query(
+        stack,
+        select(StoredMessage).where(
+            StoredMessage.interpreted == "/check_balance", StoredMessage.conversation_id == conversation.id
+        ),
+    )
+    assert [m.text for m in tapped] == ["Check what I owe"]
+    assert len(replies) == 5
+
+
+async def test_an_update_without_the_webhook_secret_is_refused_and_nothing_is_stored(stack):
+    chat = TelegramChat(stack, 5_002)
+    update = chat.message("hi", update_id=990_001)
+    assert chat.post(update, secret="wrong").status_code == 403
+    assert chat.post(update, secret=None).status_code == 403
+    assert (
+        await _query(stack, select(StoredMessage).where(StoredMessage.channel_message_id == "990001")) == []
+    )
+
+
+async def test_telegram_delivering_an_update_twice_gets_it_processed_once(stack):
+    chat = TelegramChat(stack, 5_003)
+    update = chat.message("hello", update_id=990_002)
+    assert chat.post(update).status_code == 200
+    assert chat.post(update).status_code == 200
+    await chat.replies_until(lambda r: len(r) >= 1)
+    await asyncio.sleep(1)
+    assert len(TELEGRAM.to(5_003)) == 1
+    assert (
+        len(await _query(stack, select(StoredMessage).where(StoredMessage.channel_message_id == "990002")))
+        == 1
+    )
+
+
+async def test_too_many_requests_waits_as_telegram_asks_and_then_delivers_once(stack):
+    chat = TelegramChat(stack, 5_004)
+    TELEGRAM.fail_next(
+        {
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        }
+    )
+    chat.say("hello")
+    await chat.replies_until(lambda r: len(r) >= 1)
+    await asyncio.sleep(1)
+    assert len(TELEGRAM.to(5_004)) == 1
+
+
+async def test_a_customer_who_blocked_the_bot_is_marked_unreachable(stack):
+    chat = TelegramChat(stack, 5_005)
+    TELEGRAM.fail_next({"error_code": 403, "description": "Forbidden: bot was blocked by the user"})
+    chat.say("hello")
+    for _ in range(100):
+        consents = await _query(
+            stack, select(Consent).where(Consent.channel == "telegram", Consent.address == "5005")
+        )
+        if consents:
+            break
+        await asyncio.sleep(0.1)
+    assert [(c.opted_out, c.reason) for c in consents] == [(True, "blocked")]
+    chat.say("are you there?")
+    await asyncio.sleep(2)
+    assert TELEGRAM.to(5_005) == []
+    failed = await _query(
+        stack,
+        select(StoredMessage).where(
+            StoredMessage.channel == "telegram", StoredMessage.status == MessageStatus.FAILED
+        ),
+    )
+    assert {m.error for m in failed} >= {"blocked", "opted_out"}
