@@ -4,12 +4,13 @@ It answers `POST /2010-04-01/Accounts/{sid}/Messages.json` as Twilio does, and c
 to fail the next few requests (500, 429 or a permanent error) to exercise retries.
 """
 
-import json
 import threading
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+from tests.fakes import reply_json
 
 
 @dataclass
@@ -60,12 +61,7 @@ class FakeTwilio:
                 )
 
             def _reply(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                reply_json(self, status, body)
 
             def log_message(self, *args) -> None:  # keep test output clean
                 pass

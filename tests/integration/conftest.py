@@ -1,5 +1,6 @@
 """The real stack: Rasa with the trained model, the action server and the api, on free ports."""
 
+import asyncio
 import os
 import signal
 import socket
@@ -89,6 +90,17 @@ def wait_until(url: str, log: Path, process: subprocess.Popen, timeout: float, h
         time.sleep(0.5)
     tail = log.read_text(errors="replace")[-4000:]
     pytest.fail(f"the stack at {url} did not come up within {timeout:.0f}s; its log ends:\n{tail}")
+
+
+async def eventually(read, done, timeout: float = 30):
+    """What `read()` returns once `done(it)` holds; fails with the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = read()
+        if done(value):
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"still waiting after {timeout:.0f}s; last seen: {read()}")
 
 
 def stack_environment(database_url: str, tracker_url: str, **overrides: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.db.models import Arrangement, Consent, Direction, Message, MessageStatus
 from bot.demo_data import DEMO_CUSTOMERS
-from tests.integration.conftest import TWILIO, TWILIO_NUMBER, TWILIO_TOKEN
+from tests.integration.conftest import TWILIO, TWILIO_NUMBER, TWILIO_TOKEN, eventually
 
 MIA = DEMO_CUSTOMERS[0]
 MARIA = DEMO_CUSTOMERS[2]
@@ -44,13 +44,7 @@ class Phone:
 
     async def replies_until(self, done, timeout: float = 30) -> list[str]:
         """Texts this phone received, once `done(texts)` holds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            received = TWILIO.to(self.number)
-            if done(received):
-                return received
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"the customer's phone got {TWILIO.to(self.number)}")
+        return await eventually(lambda: TWILIO.to(self.number), done, timeout)
 
 
 async def _stored(stack, *conditions) -> list[Message]:

@@ -2,7 +2,6 @@
 
 import asyncio
 import itertools
-import time
 from datetime import UTC, datetime
 
 import httpx
@@ -13,7 +12,7 @@ from bot.channels.telegram import start_token
 from bot.db.models import Account, Consent, Conversation, MessageStatus
 from bot.db.models import Message as StoredMessage
 from bot.demo_data import DEMO_CUSTOMERS
-from tests.integration.conftest import SECRET, TELEGRAM, TELEGRAM_SECRET
+from tests.integration.conftest import SECRET, TELEGRAM, TELEGRAM_SECRET, eventually
 
 MIA = DEMO_CUSTOMERS[0]
 UPDATE_IDS = itertools.count(1_000)
@@ -60,13 +59,7 @@ class TelegramChat:
         return self.post(Update(update_id=next(UPDATE_IDS), callback_query=query))
 
     async def replies_until(self, done, timeout: float = 30) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            received = TELEGRAM.to(self.chat_id)
-            if done(received):
-                return received
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"the chat got {[m['text'] for m in TELEGRAM.to(self.chat_id)]}")
+        return await eventually(lambda: TELEGRAM.to(self.chat_id), done, timeout)
 
 
 async def _query(stack, statement):
