@@ -13,7 +13,7 @@ from api.routes import health, nlg, pages, telegram, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
 from bot.channels.telegram import TelegramSender
-from bot.channels.twilio_sms import TwilioSMS
+from bot.channels.twilio_sms import TwilioSMS, TwilioWhatsApp
 from bot.config import ROOT, Settings, get_settings
 from bot.db.engine import Database
 from bot.gateway import Gateway
@@ -21,7 +21,7 @@ from bot.i18n import Catalog
 from bot.outbox import ChannelSender, Outbox
 from bot.policy import load_policy
 from bot.rasa_client import RasaClient
-from bot.sms import as_sms
+from bot.sms import as_numbered_text, as_sms
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db,
             catalog=catalog,
             rasa=rasa,
-            gateway=Gateway(db, rasa, catalog, settings.max_message_chars, formatters={"sms": as_sms}),
+            gateway=Gateway(
+                db,
+                rasa,
+                catalog,
+                settings.max_message_chars,
+                formatters={"sms": as_sms, "whatsapp": as_numbered_text},
+            ),
             tokens=SessionTokens(settings.secret_key),
             hub=hub,
             outbox=Outbox(db, _senders(settings, telegram_bot), settings.outbox_backoff_seconds),
@@ -60,6 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker.cancel()
             with suppress(asyncio.CancelledError):
                 await worker
+        for sender in state.outbox.senders.values():
+            if hasattr(sender, "close"):
+                await sender.close()
         if telegram_bot is not None:
             await telegram_bot.shutdown()
         await rasa.close()
@@ -84,13 +93,17 @@ def _senders(settings: Settings, telegram_bot: Bot | None) -> dict[str, ChannelS
     if telegram_bot is not None:
         senders["telegram"] = TelegramSender(telegram_bot)
     if settings.twilio_auth_token:
-        senders["sms"] = TwilioSMS(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            settings.twilio_sms_from,
-            f"{settings.api_base_url()}/webhooks/twilio/status",
-            settings.twilio_api_url,
-        )
+        account = (settings.twilio_account_sid, settings.twilio_auth_token)
+        callbacks, api = f"{settings.api_base_url()}/webhooks/twilio/status", settings.twilio_api_url
+        senders["sms"] = TwilioSMS(*account, settings.twilio_sms_from, callbacks, api)
+        if settings.twilio_whatsapp_from:
+            senders["whatsapp"] = TwilioWhatsApp(
+                *account,
+                settings.twilio_whatsapp_from,
+                callbacks,
+                api,
+                template_sid=settings.twilio_whatsapp_template_sid,
+            )
     return senders
 
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     twilio_auth_token: str = ""
     twilio_sms_from: str = ""
     twilio_api_url: str = "https://api.twilio.com"
+    # WhatsApp through the same Twilio account; off without a sender number.
+    twilio_whatsapp_from: str = ""
+    # The approved template (Content SID) for messages outside WhatsApp's 24-hour window.
+    twilio_whatsapp_template_sid: str = ""
     # Telegram. Without a bot token the Telegram channel is off.
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""

@@ -25,11 +25,14 @@ async def opt_out(
     )
 
 
-async def opt_in(session: AsyncSession, channel: str, address: str) -> None:
+async def opt_in(session: AsyncSession, channel: str, address: str, customer_id: int | None = None) -> None:
+    """Recorded consent to be messaged (START, Telegram's /start, a WhatsApp opt-in)."""
     consent = await _consent(session, channel, address)
-    if consent is not None:
-        consent.opted_out, consent.reason = False, "opted_in"
-        record(session, "customer", "opted_in", details={"channel": channel})
+    if consent is None:
+        consent = Consent(channel=channel, address=address, customer_id=customer_id)
+        session.add(consent)
+    consent.opted_out, consent.reason = False, "opted_in"
+    record(session, "customer", "opted_in", customer_id=customer_id, details={"channel": channel})
 
 
 async def is_opted_out(session: AsyncSession, channel: str, address: str) -> bool:

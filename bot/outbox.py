@@ -11,11 +11,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from bot.consent import is_opted_out, opt_out
 from bot.db.engine import Database
-from bot.db.models import Conversation, Direction, Message, MessageStatus
+from bot.db.models import Consent, Conversation, Direction, Message, MessageStatus
 from bot.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,14 @@ class PermanentFailure(Exception):
 
 class ChannelSender(Protocol):
     channel: str
+    # Hours after the customer's last message in which free-form messages may be sent; None: any time.
+    window_hours: int | None
 
     async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
         """Hand one message to the provider; return the provider's id for it."""
+
+    async def send_template(self, address: str, text: str) -> str:
+        """Outside the window: the pre-approved template carrying the text."""
 
 
 # Provider delivery states we keep, and what they mean for the stored message.
@@ -78,9 +83,22 @@ class Outbox:
         now = now or utcnow()
         claimed = await self._claim(now, limit)
         delivered = 0
-        for message_id, channel, address, text, buttons, purpose in claimed:
+        for message_id, channel, address, text, buttons, purpose, conversation_id in claimed:
             sender = self.senders[channel]
-            delivered += await self._deliver(message_id, sender, address, text, buttons, purpose, now)
+            try:
+                as_template = sender.window_hours is not None and not await self._window_open(
+                    conversation_id, sender, address, now
+                )
+                if as_template and not await self._opted_in(sender.channel, address):
+                    await self._finish(message_id, MessageStatus.FAILED, error="window_closed_no_opt_in")
+                    continue
+                delivered += await self._deliver(
+                    message_id, sender, as_template, address, text, buttons, purpose, now
+                )
+            except Exception as error:
+                # A bug or surprise with one message must not hold up the others: it waits for
+                # its lease to run out and is tried again.
+                log.error("delivering message %d failed unexpectedly: %s", message_id, type(error).__name__)
         return delivered
 
     async def record_provider_status(
@@ -101,7 +119,9 @@ class Outbox:
                 message.error = error[:200]
             return True
 
-    async def _claim(self, now: datetime, limit: int) -> list[tuple[int, str, str, str, list, str | None]]:
+    async def _claim(
+        self, now: datetime, limit: int
+    ) -> list[tuple[int, str, str, str, list, str | None, str]]:
         async with self.db.transaction() as session:
             rows = await session.execute(
                 select(Message, Conversation.channel_user_id)
@@ -128,6 +148,7 @@ class Outbox:
                         message.text,
                         message.buttons or [],
                         message.purpose,
+                        message.conversation_id,
                     )
                 )
             return claimed
@@ -136,6 +157,7 @@ class Outbox:
         self,
         message_id: int,
         sender: ChannelSender,
+        as_template: bool,
         address: str,
         text: str,
         buttons: list[dict[str, str]],
@@ -148,7 +170,10 @@ class Outbox:
             await self._finish(message_id, MessageStatus.FAILED, error="opted_out")
             return 0
         try:
-            provider_id = await sender.send(address, text, buttons)
+            if as_template:
+                provider_id = await sender.send_template(address, text)
+            else:
+                provider_id = await sender.send(address, text, buttons)
         except TransientFailure as failure:
             await self._retry_later(message_id, failure, now)
             return 0
@@ -161,6 +186,25 @@ class Outbox:
             return 0
         await self._finish(message_id, MessageStatus.SENT, provider_id=provider_id)
         return 1
+
+    async def _window_open(
+        self, conversation_id: str, sender: ChannelSender, address: str, now: datetime
+    ) -> bool:
+        """Whether the customer wrote to us within the channel's window."""
+        async with self.db.session() as session:
+            last = await session.scalar(
+                select(func.max(Message.created_at)).where(
+                    Message.conversation_id == conversation_id, Message.direction == Direction.INBOUND
+                )
+            )
+        return last is not None and now - last <= timedelta(hours=sender.window_hours)
+
+    async def _opted_in(self, channel: str, address: str) -> bool:
+        async with self.db.session() as session:
+            consent = await session.scalar(
+                select(Consent).where(Consent.channel == channel, Consent.address == address)
+            )
+        return consent is not None and not consent.opted_out and consent.reason == "opted_in"
 
     async def _retry_later(self, message_id: int, failure: TransientFailure, now: datetime) -> None:
         async with self.db.transaction() as session:

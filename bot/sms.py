@@ -61,6 +61,11 @@ def as_sms(text: str, buttons: list[dict[str, str]]) -> list[tuple[str, list[dic
     return [(part, buttons if n == len(parts) - 1 else []) for n, part in enumerate(parts)]
 
 
+def as_numbered_text(text: str, buttons: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
+    """WhatsApp without an approved quick-reply template: one message, numbered options."""
+    return [(with_numbered_options(text, [b["title"] for b in buttons]), buttons)]
+
+
 def chosen_option(reply: str, payloads: list[str]) -> str | None:
     """ "2" (or "2." / " 2 ") picks the second option's payload; anything else picks nothing."""
     match = re.fullmatch(r"\s*(\d{1,2})\s*[.)]?\s*", reply)

@@ -1,4 +1,4 @@
-"""Twilio SMS webhooks: incoming messages and delivery status callbacks, both signature-checked."""
+"""Twilio webhooks (SMS and WhatsApp): incoming messages and delivery receipts, signature-checked."""
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
@@ -7,19 +7,20 @@ from bot import conversations
 from bot.accounts import customer_with_phone, e164
 from bot.channels.twilio_sms import signature_is_valid
 from bot.consent import opt_in, opt_out
+from bot.db.models import Conversation
 from bot.gateway import InboundMessage
 from bot.outbox import OPT_OUT_CONFIRMATION
 from bot.sms import chosen_option
 
 router = APIRouter(prefix="/webhooks/twilio")
-CHANNEL = "sms"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+WHATSAPP_PREFIX = "whatsapp:"
 
 
 async def _signed_form(request: Request, state: AppState) -> dict[str, str]:
     """The posted form, if Twilio signed it for our public URL; 403 otherwise, and nothing stored."""
     if not state.settings.twilio_auth_token:
-        raise HTTPException(status_code=404, detail="the SMS channel is not configured")
+        raise HTTPException(status_code=404, detail="the Twilio channels are not configured")
     form = {key: str(value) for key, value in (await request.form()).items()}
     url = f"{state.settings.api_base_url()}{request.url.path}"
     if not signature_is_valid(
@@ -31,28 +32,38 @@ async def _signed_form(request: Request, state: AppState) -> dict[str, str]:
 
 @router.post("/sms")
 async def incoming_sms(request: Request, state: AppState = Depends(app_state)) -> Response:
+    return await _incoming(request, state, "sms")
+
+
+@router.post("/whatsapp")
+async def incoming_whatsapp(request: Request, state: AppState = Depends(app_state)) -> Response:
+    if not state.settings.twilio_whatsapp_from:
+        raise HTTPException(status_code=404, detail="the WhatsApp channel is not configured")
+    return await _incoming(request, state, "whatsapp")
+
+
+async def _incoming(request: Request, state: AppState, channel: str) -> Response:
     form = await _signed_form(request, state)
     sid, sender, body = form.get("MessageSid"), form.get("From"), form.get("Body", "")
     if not sid or not sender:
         raise HTTPException(status_code=400, detail="MessageSid and From are required")
-    address = e164(sender) or sender
+    number = sender.removeprefix(WHATSAPP_PREFIX)
+    address = e164(number) or number
     async with state.db.transaction() as session:
         customer = await customer_with_phone(session, address)
-        language = customer.language if customer else state.settings.default_language
+        language = state.catalog.resolve_language(customer.language if customer else None)
         conversation = await conversations.conversation_for_address(
-            session,
-            CHANNEL,
-            address,
-            state.catalog.resolve_language(language),
-            customer.id if customer else None,
+            session, channel, address, language, customer.id if customer else None
         )
         options = await conversations.last_options(session, conversation.id)
     keyword = state.catalog.keyword("sms_keywords", body, conversation.language)
     if keyword:
-        await _answer_keyword(state, conversation, address, sid, body, keyword)
+        await _answer_keyword(
+            state, InboundMessage(conversation.id, channel, body, sid), conversation, address, keyword
+        )
     else:
         inbound = InboundMessage(
-            conversation.id, CHANNEL, body, sid, interpreted=chosen_option(body, options)
+            conversation.id, channel, body, sid, interpreted=chosen_option(body, options)
         )
         await state.gateway.receive(inbound)
     state.outbox_wakeup.set()
@@ -60,17 +71,16 @@ async def incoming_sms(request: Request, state: AppState = Depends(app_state)) -
 
 
 async def _answer_keyword(
-    state: AppState, conversation, address: str, sid: str, body: str, keyword: str
+    state: AppState, inbound: InboundMessage, conversation: Conversation, address: str, keyword: str
 ) -> None:
     """STOP, START and HELP are the carrier's words: honoured at once, before the assistant."""
-    inbound = InboundMessage(conversation.id, CHANNEL, body, sid)
     if keyword == "stop":
         async with state.db.transaction() as session:
-            await opt_out(session, CHANNEL, address, "sms_keyword", conversation.customer_id)
+            await opt_out(session, inbound.channel, address, "keyword", conversation.customer_id)
         await state.gateway.reply_directly(inbound, "utter_opted_out", {}, purpose=OPT_OUT_CONFIRMATION)
     elif keyword == "start":
         async with state.db.transaction() as session:
-            await opt_in(session, CHANNEL, address)
+            await opt_in(session, inbound.channel, address, conversation.customer_id)
         await state.gateway.reply_directly(inbound, "sms_resubscribed", {})
     else:
         creditor = state.creditor
@@ -86,5 +96,8 @@ async def delivery_status(request: Request, state: AppState = Depends(app_state)
     if not sid or not status:
         raise HTTPException(status_code=400, detail="MessageSid and MessageStatus are required")
     error = f"twilio_error_{form['ErrorCode']}" if form.get("ErrorCode") else None
-    await state.outbox.record_provider_status(CHANNEL, sid, status, error)
+    # One status URL serves both channels; the message id says which message it is.
+    for channel in ("sms", "whatsapp"):
+        if await state.outbox.record_provider_status(channel, sid, status, error):
+            break
     return Response(status_code=204)

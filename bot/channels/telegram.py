@@ -13,6 +13,7 @@ MAX_CALLBACK_BYTES = 64
 
 class TelegramSender:
     channel = "telegram"
+    window_hours: int | None = None  # a chat that pressed Start can be written to any time
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
@@ -41,6 +42,9 @@ class TelegramSender:
         except (TimedOut, NetworkError) as error:
             raise TransientFailure(type(error).__name__) from error
         return f"{address}:{message.message_id}"
+
+    async def send_template(self, address: str, text: str) -> str:
+        return await self.send(address, text, [])
 
 
 def secret_is_valid(expected: str, given: str | None) -> bool:

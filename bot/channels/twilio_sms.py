@@ -1,4 +1,6 @@
-"""SMS through Twilio: sending with the official client, reading and verifying its webhooks."""
+"""SMS and WhatsApp through Twilio: sending with the official client, verifying its webhooks."""
+
+import json
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -20,6 +22,8 @@ PERMANENT_CODES = {
 
 class TwilioSMS:
     channel = "sms"
+    prefix = ""
+    window_hours: int | None = None  # SMS has no reply window
 
     def __init__(
         self, account_sid: str, auth_token: str, from_number: str, status_callback_url: str, api_url: str
@@ -29,11 +33,17 @@ class TwilioSMS:
         self.from_number = from_number
         self.status_callback_url = status_callback_url
 
+    async def close(self) -> None:
+        await self._client.http_client.close()
+
     async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
-        # Buttons already stand in the text as numbered options (bot.sms.as_sms).
+        # Buttons already stand in the text as numbered options (bot.sms).
+        return await self._create(to=self.prefix + address, body=text)
+
+    async def _create(self, **fields: str) -> str:
         try:
             message = await self._client.messages.create_async(
-                to=address, from_=self.from_number, body=text, status_callback=self.status_callback_url
+                from_=self.prefix + self.from_number, status_callback=self.status_callback_url, **fields
             )
         except TwilioRestException as error:
             if error.status == 429 or error.status >= 500:
@@ -43,6 +53,26 @@ class TwilioSMS:
         except (TimeoutError, aiohttp.ClientError) as error:
             raise TransientFailure(type(error).__name__) from error
         return message.sid
+
+
+class TwilioWhatsApp(TwilioSMS):
+    """WhatsApp: free-form only within 24 hours of the customer's last message; a template after."""
+
+    channel = "whatsapp"
+    prefix = "whatsapp:"
+    window_hours = 24
+
+    def __init__(self, *args: str, template_sid: str = "") -> None:
+        super().__init__(*args)
+        self.template_sid = template_sid
+
+    async def send_template(self, address: str, text: str) -> str:
+        if not self.template_sid:
+            raise PermanentFailure("whatsapp_window_closed")
+        variables = json.dumps({"1": text[:1000]})
+        return await self._create(
+            to=self.prefix + address, content_sid=self.template_sid, content_variables=variables
+        )
 
 
 def signature_is_valid(auth_token: str, url: str, form: dict[str, str], signature: str | None) -> bool:

@@ -26,7 +26,7 @@ class FakeTwilio:
 
     def to(self, number: str) -> list[str]:
         with self.lock:
-            return [m["Body"] for m in self.sent if m["To"] == number]
+            return [m.get("Body", "") for m in self.sent if m["To"] == number]
 
     def start(self) -> tuple[ThreadingHTTPServer, str]:
         fake = self
