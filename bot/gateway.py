@@ -7,7 +7,7 @@ when the assistant is back, in the order the customer wrote.
 
 import asyncio
 import logging
-from collections import defaultdict
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -76,11 +76,18 @@ class Gateway:
         self.catalog = catalog
         self.max_message_chars = max_message_chars
         self.formatters = formatters or {}
-        # One conversation's messages are answered one at a time, in order.
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # One conversation's messages are answered one at a time, in order. A lock lives only
+        # while someone holds or awaits it, so quiet conversations cost no memory.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        return lock
 
     async def receive(self, inbound: InboundMessage) -> Delivery:
-        async with self._locks[inbound.conversation_id]:
+        async with self._lock(inbound.conversation_id):
             try:
                 delivery = await self._store(inbound)
             except IntegrityError:  # the same provider message raced in from another process
@@ -94,7 +101,7 @@ class Gateway:
         self, inbound: InboundMessage, key: str, values: dict[str, object], purpose: str | None = None
     ) -> Delivery:
         """Answer from locales without the assistant (SMS keywords such as STOP and HELP)."""
-        async with self._locks[inbound.conversation_id]:
+        async with self._lock(inbound.conversation_id):
             try:
                 delivery = await self._store(inbound)
             except IntegrityError:
@@ -141,7 +148,7 @@ class Gateway:
             conversation_ids = list(conversation_ids)
         answered: dict[str, list[Message]] = {}
         for conversation_id in conversation_ids:
-            async with self._locks[conversation_id]:
+            async with self._lock(conversation_id):
                 replies = await self._answer_waiting(conversation_id, include_fresh=False)
             if replies:
                 answered[conversation_id] = replies
