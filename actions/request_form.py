@@ -5,7 +5,7 @@ amounts as minor units, dates as ISO dates, choices as their canonical names. An
 cannot read is asked again with an example; after a few, the form stops instead of looping.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -133,7 +133,9 @@ class ValidateRequestForm(ConcordFormValidation):
             context = await verified(session, tracker)
             if context is None:
                 return {"date": value}
-            latest = await latest_allowed_date(session, context)
+            latest = await arrangements.latest_date_for_more_time(
+                session, context.account, context.today, creditor().arrangements
+            )
         text = str(value)
         if catalog().recognise("payday", text, language(tracker)):
             dispatcher.utter_message(response="utter_ask_payday")
@@ -229,16 +231,6 @@ def _instalment_count(text: str, language: str) -> int | None:
     if mentions_money(text) or not catalog().recognise("instalments", text, language):
         return None
     return parse_count(text, language)
-
-
-async def latest_allowed_date(session, context: Verified) -> date:
-    """A promise may reach `promise_within_days`; moving an instalment, `short_delay_days`."""
-    policy = creditor().arrangements
-    instalment = await arrangements.next_instalment(session, context.account.id)
-    if instalment is not None:
-        original = instalment.original_due_date or instalment.due_date
-        return original + timedelta(days=policy.short_delay_days)
-    return context.today + timedelta(days=policy.promise_within_days)
 
 
 async def _normalise_early_details(tracker: Tracker) -> dict[str, Any]:

@@ -53,6 +53,23 @@ async def next_instalment(session: AsyncSession, account_id: int) -> Instalment 
     return next((i for i in plan.instalments if i.status == InstalmentStatus.DUE), None)
 
 
+def latest_promise_date(today: date, policy: ArrangementPolicy) -> date:
+    return today + timedelta(days=policy.promise_within_days)
+
+
+def latest_move_date(instalment: Instalment, policy: ArrangementPolicy) -> date:
+    """An instalment moves at most `short_delay_days` from the date it was first due."""
+    return (instalment.original_due_date or instalment.due_date) + timedelta(days=policy.short_delay_days)
+
+
+async def latest_date_for_more_time(
+    session: AsyncSession, account: Account, today: date, policy: ArrangementPolicy
+) -> date:
+    """How far the customer may push: the next instalment if a plan runs, else a promise."""
+    instalment = await next_instalment(session, account.id)
+    return latest_move_date(instalment, policy) if instalment else latest_promise_date(today, policy)
+
+
 async def agree_instalment_plan(
     session: AsyncSession,
     account: Account,
@@ -92,7 +109,7 @@ async def promise_to_pay(
     now: datetime,
 ) -> Arrangement:
     today = today_for(customer.timezone, now)
-    if not today <= pay_on <= today + timedelta(days=policy.promise_within_days):
+    if not today <= pay_on <= latest_promise_date(today, policy):
         raise OutsidePolicy(f"a promise must fall within {policy.promise_within_days} days")
     amount = amount_due_now(account)
     arrangement = Arrangement(
@@ -116,7 +133,7 @@ async def move_next_instalment(
         raise OutsidePolicy("there is no instalment to move")
     original = instalment.original_due_date or instalment.due_date
     later = [i for i in instalment.arrangement.instalments if i.sequence > instalment.sequence]
-    if not original < new_date <= original + timedelta(days=policy.short_delay_days):
+    if not original < new_date <= latest_move_date(instalment, policy):
         raise OutsidePolicy(f"an instalment can move by at most {policy.short_delay_days} days")
     if later and new_date >= later[0].due_date:
         raise OutsidePolicy("a moved instalment must stay before the next one")
