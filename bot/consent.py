@@ -40,5 +40,11 @@ async def is_opted_out(session: AsyncSession, channel: str, address: str) -> boo
     return bool(consent and consent.opted_out)
 
 
+async def is_opted_in(session: AsyncSession, channel: str, address: str) -> bool:
+    """An explicit, recorded opt-in (what WhatsApp templates need), not merely no opt-out."""
+    consent = await _consent(session, channel, address)
+    return bool(consent and not consent.opted_out and consent.reason == "opted_in")
+
+
 async def _consent(session: AsyncSession, channel: str, address: str) -> Consent | None:
     return await session.scalar(select(Consent).where(Consent.channel == channel, Consent.address == address))

@@ -40,9 +40,11 @@ async def conversation_for_address(
     return conversation
 
 
-async def last_options(session: AsyncSession, conversation_id: str) -> list[str]:
-    """The button payloads of the last outbound message that offered any."""
-    buttons = await session.scalar(
+async def recent_buttons(
+    session: AsyncSession, conversation_id: str, messages: int = 1
+) -> list[dict[str, str]]:
+    """The buttons of the last `messages` outbound messages that offered any, newest first."""
+    rows = await session.scalars(
         select(Message.buttons)
         .where(
             Message.conversation_id == conversation_id,
@@ -50,9 +52,9 @@ async def last_options(session: AsyncSession, conversation_id: str) -> list[str]
             Message.buttons.is_not(None),
         )
         .order_by(Message.id.desc())
-        .limit(1)
+        .limit(messages)
     )
-    return [b["payload"] for b in buttons or []]
+    return [button for buttons in rows for button in buttons or []]
 
 
 async def get_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:

@@ -13,9 +13,9 @@ from typing import Protocol
 
 from sqlalchemy import func, or_, select
 
-from bot.consent import is_opted_out, opt_out
+from bot.consent import is_opted_in, is_opted_out, opt_out
 from bot.db.engine import Database
-from bot.db.models import Consent, Conversation, Direction, Message, MessageStatus
+from bot.db.models import Conversation, Direction, Message, MessageStatus
 from bot.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -201,10 +201,7 @@ class Outbox:
 
     async def _opted_in(self, channel: str, address: str) -> bool:
         async with self.db.session() as session:
-            consent = await session.scalar(
-                select(Consent).where(Consent.channel == channel, Consent.address == address)
-            )
-        return consent is not None and not consent.opted_out and consent.reason == "opted_in"
+            return await is_opted_in(session, channel, address)
 
     async def _retry_later(self, message_id: int, failure: TransientFailure, now: datetime) -> None:
         async with self.db.transaction() as session:

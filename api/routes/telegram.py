@@ -3,13 +3,12 @@
 import logging
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from sqlalchemy import select
 
 from api.state import AppState, app_state
 from bot import conversations
 from bot.channels.telegram import customer_from_start, read_update, secret_is_valid
 from bot.consent import opt_in, opt_out
-from bot.db.models import Customer, Message
+from bot.db.models import Customer
 from bot.gateway import InboundMessage
 from bot.outbox import OPT_OUT_CONFIRMATION
 
@@ -88,16 +87,8 @@ async def _link_customer(session, state: AppState, conversation, payload: str) -
 
 async def _button_title(session, conversation_id: str, payload: str) -> str | None:
     """The title of the button whose payload came back, so the transcript reads as the customer saw it."""
-    for buttons in await session.scalars(
-        select(Message.buttons)
-        .where(Message.conversation_id == conversation_id, Message.buttons.is_not(None))
-        .order_by(Message.id.desc())
-        .limit(3)
-    ):
-        for button in buttons or []:
-            if button["payload"] == payload:
-                return button["title"]
-    return None
+    buttons = await conversations.recent_buttons(session, conversation_id, messages=3)
+    return next((b["title"] for b in buttons if b["payload"] == payload), None)
 
 
 async def _acknowledge(state: AppState, query_id: str) -> None:

@@ -55,7 +55,7 @@ async def _incoming(request: Request, state: AppState, channel: str) -> Response
         conversation = await conversations.conversation_for_address(
             session, channel, address, language, customer.id if customer else None
         )
-        options = await conversations.last_options(session, conversation.id)
+        options = [b["payload"] for b in await conversations.recent_buttons(session, conversation.id)]
     keyword = state.catalog.keyword("sms_keywords", body, conversation.language)
     if keyword:
         await _answer_keyword(
