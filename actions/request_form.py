@@ -14,7 +14,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ConcordAction, ConcordFormValidation
-from actions.services import Verified, catalog, creditor, database, language, verification_policy, verified
+from actions.services import (
+    Verified,
+    before_latest_message,
+    catalog,
+    creditor,
+    database,
+    language,
+    verification_policy,
+    verified,
+)
 from bot import arrangements, verification
 from bot.amounts import mentions_money, parse_amount, parse_count
 from bot.dates import parse_future_date
@@ -277,13 +286,14 @@ def _answer_not_a_new_request(tracker: Tracker) -> list[EventType]:
 
 
 def _request_before_latest_message(tracker: Tracker) -> str | None:
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            seen_user = True
-        elif seen_user and event.get("event") == "slot" and event.get("name") == "pending_request":
-            return event.get("value")
-    return None
+    return next(
+        (
+            e.get("value")
+            for e in before_latest_message(tracker)
+            if e.get("event") == "slot" and e.get("name") == "pending_request"
+        ),
+        None,
+    )
 
 
 def _said_up_front(tracker: Tracker, slot: str, read) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
 
 from babel.dates import format_date
 from rasa_sdk import Tracker
@@ -47,6 +48,13 @@ def payment_links() -> PaymentLinks:
 def verification_policy() -> VerificationPolicy:
     settings = get_settings()
     return VerificationPolicy(settings.verification_max_failures, settings.verification_lock_minutes)
+
+
+def before_latest_message(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events before the customer's latest message, newest first (what they answered)."""
+    events = list(reversed(tracker.events))
+    latest = next((n for n, event in enumerate(events) if event.get("event") == "user"), len(events))
+    return events[latest + 1 :]
 
 
 def language(tracker: Tracker) -> str:

@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
-from actions.services import catalog, creditor, database, verified
+from actions.services import before_latest_message, catalog, creditor, database, verified
 from bot.audit import record
 from bot.cases import open_case
 from bot.consent import opt_out
@@ -140,10 +140,11 @@ def _fallbacks_in_a_row(tracker: Tracker) -> int:
 
 def _last_bot_action(tracker: Tracker) -> str | None:
     """The action before the customer's latest message (what they are answering)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            seen_user = True
-        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
-            return event.get("name")
-    return None
+    return next(
+        (
+            e.get("name")
+            for e in before_latest_message(tracker)
+            if e.get("event") == "action" and e.get("name") != "action_listen"
+        ),
+        None,
+    )
