@@ -8,6 +8,7 @@ adding a file.
 
 import re
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ class Catalog:
         self.default_language = default_language
         self.languages: dict[str, dict[str, Any]] = {}
         self.terms: dict[str, dict[str, dict[str, str]]] = {}
-        self.words: dict[str, dict[str, dict[str, list[str]]]] = {}
+        self._normalised_words: dict[str, dict[str, list[tuple[str, str]]]] = {}
         self.names: dict[str, str] = {}
         self.own_names: dict[str, str] = {}
         for path in sorted(locales_dir.glob("*.yml")):
@@ -70,7 +71,7 @@ class Catalog:
             language = path.stem
             self.languages[language] = data.get("responses", {})
             self.terms[language] = data.get("terms", {})
-            self.words[language] = data.get("words", {})
+            self._normalised_words[language] = _normalised_phrases(data.get("words", {}))
             self.own_names[language] = data.get("name", language)
             for name in [language, data.get("name", language), *data.get("names", [])]:
                 self.names[name.casefold()] = language
@@ -107,25 +108,20 @@ class Catalog:
         """
         text = f" {_normalise(text)} "
         best: tuple[int, str] | None = None
-        for lang in dict.fromkeys([self.resolve_language(language), self.default_language]):
-            meanings = self.words[lang].get(group, {})
-            if isinstance(meanings, list):
-                meanings = {group: meanings}
-            for meaning, phrases in meanings.items():
-                for phrase in phrases:
-                    phrase = _normalise(str(phrase))
-                    if phrase and _contains(text, phrase) and (best is None or len(phrase) > best[0]):
-                        best = (len(phrase), str(meaning))
+        for phrase, meaning in self._phrases(group, language):
+            if _contains(text, phrase) and (best is None or len(phrase) > best[0]):
+                best = (len(phrase), meaning)
         return best[1] if best else None
 
     def keyword(self, group: str, text: str, language: str | None) -> str | None:
         """The meaning of a message that is exactly one of the group's phrases ("STOP" → stop)."""
         said = _normalise(text)
+        return next((meaning for phrase, meaning in self._phrases(group, language) if phrase == said), None)
+
+    def _phrases(self, group: str, language: str | None) -> Iterator[tuple[str, str]]:
+        """(normalised phrase, meaning) of a `words` group: the customer's language, then the default."""
         for lang in dict.fromkeys([self.resolve_language(language), self.default_language]):
-            for meaning, phrases in self.words[lang].get(group, {}).items():
-                if said in {_normalise(str(p)) for p in phrases}:
-                    return str(meaning)
-        return None
+            yield from self._normalised_words[lang].get(group, [])
 
     def render(self, key: str, language: str | None, values: dict[str, Any] | None = None) -> Rendered:
         lang = self.resolve_language(language)
@@ -161,6 +157,21 @@ _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
 
 def _contains(text: str, phrase: str) -> bool:
     return phrase in text if _UNSPACED.search(phrase) else f" {phrase} " in text
+
+
+def _normalised_phrases(words: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """Each group's phrases normalised once, with their meaning; a plain list means the group itself."""
+    groups = {}
+    for group, meanings in words.items():
+        if isinstance(meanings, list):
+            meanings = {group: meanings}
+        groups[group] = [
+            (phrase, str(meaning))
+            for meaning, phrases in meanings.items()
+            for phrase in (_normalise(str(p)) for p in phrases)
+            if phrase
+        ]
+    return groups
 
 
 def _normalise(text: str) -> str:
