@@ -9,6 +9,9 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 MODEL := models/concord.tar.gz
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help install run test train lint clean telegram-webhook
 
@@ -45,7 +48,11 @@ $(MODEL): $(RASA_VENV)/.installed $(TRAINING_INPUTS)
 run: install $(MODEL)
 	$(VENV)/bin/python -m api.cli run
 
-test: install $(MODEL)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+test: install $(MODEL) $(CHROMIUM)
 	$(VENV)/bin/python -m pytest
 
 telegram-webhook: $(VENV)/.installed

@@ -58,7 +58,9 @@ def before_latest_message(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def language(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or get_settings().default_language
+    """The conversation's language: as the gateway sent it with this message, else the slot."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return metadata.get("language") or tracker.get_slot("language") or get_settings().default_language
 
 
 @dataclass

@@ -5,7 +5,11 @@ import logging
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from limits import parse as parse_limit
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from telegram import Bot
 
 from api.chat_hub import ChatHub
@@ -50,11 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.max_message_chars,
                 formatters={"sms": as_sms, "whatsapp": as_numbered_text},
             ),
-            tokens=SessionTokens(settings.secret_key),
+            tokens=SessionTokens(settings.secret_key, settings.webchat_session_days * 86_400),
             hub=hub,
             outbox=Outbox(db, _senders(settings, telegram_bot), settings.outbox_backoff_seconds),
             creditor=load_policy(ROOT / "creditor.yml"),
             telegram_bot=telegram_bot,
+            rate_limiter=MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
+            webchat_limit=parse_limit(settings.webchat_rate_limit),
         )
         app.state.concord = state
         workers = [
@@ -78,6 +84,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, nlg, pages, telegram, twilio_sms, webchat):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    # The widget on a creditor's page reads its wording from /widget/config across origins.
+    app.add_middleware(
+        CORSMiddleware, allow_origins=sorted(settings.allowed_origins()), allow_methods=["GET"]
+    )
     return app
 
 

@@ -4,6 +4,8 @@ import asyncio
 from dataclasses import dataclass, field
 
 from fastapi import Request, WebSocket
+from limits import RateLimitItem
+from limits.aio.strategies import RateLimiter
 from telegram import Bot
 
 from api.chat_hub import ChatHub
@@ -29,6 +31,9 @@ class AppState:
     outbox: Outbox
     creditor: CreditorPolicy
     telegram_bot: Bot | None
+    # Frames one web-chat conversation may send, counted wherever `rate_limit_storage` says.
+    rate_limiter: RateLimiter
+    webchat_limit: RateLimitItem
     # Set when something was queued, so the outbox worker sends it now rather than at its next poll.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 

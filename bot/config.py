@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,14 @@ class Settings(BaseSettings):
     secret_key: str = "change-me-in-production"
     max_message_chars: int = Field(default=1000, ge=1)
     max_frame_bytes: int = Field(default=16_384, ge=256)
+    # Web chat: pages (scheme://host[:port]) allowed to embed the widget besides the api's own,
+    # how long a browser may resume its conversation, and how many frames a conversation may send.
+    widget_origins: list[str] = []
+    webchat_session_days: int = Field(default=30, ge=1)
+    webchat_rate_limit: str = "20/minute"
+    # Where rate-limit counters live: async+memory:// for one api
+    # process, async+redis://… when several share.
+    rate_limit_storage: str = "async+memory://"
     pending_retry_seconds: float = Field(default=5.0, gt=0)
 
     # Twilio (SMS). Without an auth token the SMS channel is off.
@@ -65,6 +74,11 @@ class Settings(BaseSettings):
 
     def api_base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.api_port}"
+
+    def allowed_origins(self) -> set[str]:
+        """Origins whose pages may open the web chat: the api's own and the configured ones."""
+        own = urlsplit(self.api_base_url())
+        return {f"{own.scheme}://{own.netloc}", *(o.rstrip("/") for o in self.widget_origins)}
 
 
 @lru_cache

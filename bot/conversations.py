@@ -72,3 +72,18 @@ async def transcript(
         .limit(limit)
     )
     return list(rows)
+
+
+async def set_language(session: AsyncSession, conversation_id: str, language: str, reason: str) -> None:
+    """Switch the conversation's language (the customer asked, or picked it); audited."""
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None or conversation.language == language:
+        return
+    record(
+        session,
+        "customer",
+        "language_changed",
+        conversation_id=conversation_id,
+        details={"from": conversation.language, "to": language, "reason": reason},
+    )
+    conversation.language = language

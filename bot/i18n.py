@@ -1,6 +1,6 @@
 """Every customer-facing sentence, per language, from `locales/<lang>.yml`.
 
-A locale file has `responses` (what we say), `terms` (how a canonical value such as
+A locale file has `responses` (what we say), `interface` (the web chat widget's labels), `terms` (how a canonical value such as
 `weekly` reads in that language), `words` (phrases that tell us what a customer meant, such
 as "every fortnight") and `names` (what people call the language). Adding a language is
 adding a file.
@@ -63,6 +63,7 @@ class Catalog:
         self.default_language = default_language
         self.languages: dict[str, dict[str, Any]] = {}
         self.terms: dict[str, dict[str, dict[str, str]]] = {}
+        self.interface: dict[str, dict[str, str]] = {}
         self._normalised_words: dict[str, dict[str, list[tuple[str, str]]]] = {}
         self.names: dict[str, str] = {}
         self.own_names: dict[str, str] = {}
@@ -71,6 +72,7 @@ class Catalog:
             language = path.stem
             self.languages[language] = data.get("responses", {})
             self.terms[language] = data.get("terms", {})
+            self.interface[language] = data.get("interface", {})
             self._normalised_words[language] = _normalised_phrases(data.get("words", {}))
             self.own_names[language] = data.get("name", language)
             for name in [language, data.get("name", language), *data.get("names", [])]:
@@ -80,6 +82,10 @@ class Catalog:
 
     def supports(self, language: str | None) -> bool:
         return language in self.languages
+
+    def interface_labels(self, language: str) -> dict[str, str]:
+        """The widget's labels in a language, any it lacks in the default language."""
+        return self.interface[self.default_language] | self.interface[self.resolve_language(language)]
 
     def keys(self, language: str) -> set[str]:
         return set(self.languages[language])

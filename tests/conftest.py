@@ -12,6 +12,9 @@ from bot.config import ROOT, Settings
 from bot.db.engine import Database
 from bot.i18n import Catalog
 
+# The real stack (Rasa, actions, api on free ports), shared by tests/integration and tests/browser.
+pytest_plugins = ["tests.stack"]
+
 POSTGRES_ADMIN_URL = os.environ.get("CONCORD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

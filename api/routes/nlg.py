@@ -24,9 +24,9 @@ class NLGRequest(BaseModel):
 async def nlg(request: NLGRequest, state: AppState = Depends(app_state)) -> dict[str, Any]:
     slots = request.tracker.get("slots") or {}
     metadata = (request.tracker.get("latest_message") or {}).get("metadata") or {}
-    # An action that just switched language says so; otherwise the conversation's slot, then
-    # the language the gateway sent with the message.
-    language = request.arguments.get("language") or slots.get("language") or metadata.get("language")
+    # An action that just switched language says so; otherwise the conversation's language as
+    # the gateway sent it with the message (it may have changed outside Rasa), then the slot.
+    language = request.arguments.get("language") or metadata.get("language") or slots.get("language")
     values = {k: v for k, v in slots.items() if v is not None} | request.arguments
     try:
         rendered = state.catalog.render(request.response, language, values)

@@ -4,7 +4,7 @@ import json
 import logging
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from api.chat_hub import message_frame
@@ -18,19 +18,28 @@ router = APIRouter()
 CHANNEL = "web"
 
 
-class MessageFrame(BaseModel):
+class _Frame(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # Every frame carries the session token, checked again each time (it may have expired).
+    session: str = Field(min_length=1, max_length=512)
+
+
+class MessageFrame(_Frame):
     type: Literal["message"]
     text: str = Field(min_length=1)
     client_id: str | None = Field(default=None, max_length=64)
 
 
-class PingFrame(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LanguageFrame(_Frame):
+    type: Literal["language"]
+    language: str = Field(min_length=2, max_length=8)
+
+
+class PingFrame(_Frame):
     type: Literal["ping"]
 
 
-ClientFrame = TypeAdapter(Annotated[MessageFrame | PingFrame, Field(discriminator="type")])
+ClientFrame = TypeAdapter(Annotated[MessageFrame | LanguageFrame | PingFrame, Field(discriminator="type")])
 
 
 class FrameRejected(Exception):
@@ -42,6 +51,12 @@ class FrameRejected(Exception):
 @router.websocket("/ws/chat")
 async def chat(websocket: WebSocket, session: str | None = None, language: str | None = None, after: int = 0):
     state = ws_state(websocket)
+    origin = websocket.headers.get("origin")
+    # Browsers always send Origin: a page not on the allow-list may not open a chat (403).
+    if origin is not None and origin.rstrip("/") not in state.settings.allowed_origins():
+        log.info("web chat refused for origin %s", origin)
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+        return
     await websocket.accept()
     conversation = await _resume_or_open(state, websocket, session, language)
     await websocket.send_json(
@@ -82,9 +97,9 @@ async def _resume_or_open(
         await _send_error(
             state,
             websocket,
-            state.settings.default_language,
+            state.catalog.resolve_language(language),
             "invalid_session",
-            "the session token is not valid; a new conversation was started",
+            "the session token is not valid or has expired; a new conversation was started",
         )
     async with state.db.transaction() as db:
         return await conversations.open_conversation(
@@ -95,6 +110,10 @@ async def _resume_or_open(
 async def _handle(state: AppState, websocket: WebSocket, conversation: Conversation, raw: str | None) -> None:
     try:
         frame = _parse(raw, state.settings.max_frame_bytes)
+        if state.tokens.conversation_id(frame.session) != conversation.id:
+            raise FrameRejected("invalid_session", "the frame's session token is not valid for this chat")
+        if not await state.rate_limiter.hit(state.webchat_limit, conversation.id):
+            raise FrameRejected("rate_limited", f"at most {state.settings.webchat_rate_limit} frames")
     except FrameRejected as rejected:
         stored = (raw or "<binary frame>")[: state.settings.max_frame_bytes]
         await state.gateway.record_rejected(conversation.id, CHANNEL, stored, rejected.code)
@@ -102,7 +121,30 @@ async def _handle(state: AppState, websocket: WebSocket, conversation: Conversat
         return
     if isinstance(frame, PingFrame):
         await websocket.send_json({"type": "pong"})
+    elif isinstance(frame, LanguageFrame):
+        await _change_language(state, websocket, conversation, frame.language)
+    else:
+        await _message(state, websocket, conversation, frame)
+
+
+async def _change_language(
+    state: AppState, websocket: WebSocket, conversation: Conversation, language: str
+) -> None:
+    """The widget's language picker: an explicit choice, so it takes effect at once."""
+    if not state.catalog.supports(language):
+        await _send_error(
+            state, websocket, conversation.language, "unsupported_language", f"{language!r} is not offered"
+        )
         return
+    async with state.db.transaction() as db:
+        await conversations.set_language(db, conversation.id, language, reason="picker")
+    conversation.language = language
+    await websocket.send_json({"type": "language", "language": language})
+
+
+async def _message(
+    state: AppState, websocket: WebSocket, conversation: Conversation, frame: MessageFrame
+) -> None:
     await websocket.send_json({"type": "typing", "on": True})
     delivery = await state.gateway.receive(
         InboundMessage(
@@ -134,7 +176,7 @@ async def _handle(state: AppState, websocket: WebSocket, conversation: Conversat
     await websocket.send_json({"type": "typing", "on": False})
 
 
-def _parse(raw: str | None, max_bytes: int) -> MessageFrame | PingFrame:
+def _parse(raw: str | None, max_bytes: int) -> MessageFrame | LanguageFrame | PingFrame:
     if raw is None:
         raise FrameRejected("invalid_frame", "frames must be JSON text, not binary")
     if len(raw.encode()) > max_bytes:
@@ -150,13 +192,23 @@ def _parse(raw: str | None, max_bytes: int) -> MessageFrame | PingFrame:
         unknown = [".".join(map(str, p["loc"][1:])) for p in problems if p["type"] == "extra_forbidden"]
         if unknown:
             raise FrameRejected("unknown_fields", f"unknown fields: {', '.join(unknown)}") from None
+        if any(p["loc"][1:] == ("session",) and p["type"] == "missing" for p in problems):
+            raise FrameRejected("invalid_session", "every frame carries the session token") from None
         detail = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in problems)
         raise FrameRejected("invalid_frame", detail) from None
+
+
+# What the customer reads for each refusal; the code and detail are for developers.
+_ERROR_RESPONSES = {
+    "too_long": "error_message_too_long",
+    "rate_limited": "error_rate_limited",
+    "invalid_session": "error_session_expired",
+}
 
 
 async def _send_error(
     state: AppState, websocket: WebSocket, language: str, code: str, detail: str, **values
 ) -> None:
-    key = "error_message_too_long" if code == "too_long" else "error_bad_request"
+    key = _ERROR_RESPONSES.get(code, "error_bad_request")
     text = state.catalog.render(key, language, values).text
     await websocket.send_json({"type": "error", "code": code, "message": text, "detail": detail})

@@ -17,9 +17,20 @@ class ChatClient:
         self.history = history
 
     @classmethod
-    async def connect(cls, ws_url: str, token: str | None = None, after: int = 0) -> "ChatClient":
-        query = f"?after={after}" + (f"&session={token}" if token else "")
-        websocket = await websockets.connect(ws_url + query)
+    async def connect(
+        cls,
+        ws_url: str,
+        token: str | None = None,
+        after: int = 0,
+        language: str | None = None,
+        origin: str | None = None,
+    ) -> "ChatClient":
+        query = (
+            f"?after={after}"
+            + (f"&session={token}" if token else "")
+            + (f"&language={language}" if language else "")
+        )
+        websocket = await websockets.connect(ws_url + query, origin=origin)
         frames = [await cls._next(websocket)]
         if frames[0]["type"] == "error":  # e.g. invalid_session, then a new session follows
             frames.append(await cls._next(websocket))
@@ -39,10 +50,12 @@ class ChatClient:
 
     async def say(self, text: str, client_id: str | None = None) -> list[dict[str, Any]]:
         """Send a message; return every frame up to the end of the bot's turn."""
-        await self.send_raw(
-            json.dumps({"type": "message", "text": text, "client_id": client_id or str(uuid.uuid4())})
-        )
+        await self.send_raw(self.frame(type="message", text=text, client_id=client_id or str(uuid.uuid4())))
         return await self.turn()
+
+    def frame(self, **fields: Any) -> str:
+        """A client frame as the widget sends it: with this session's token."""
+        return json.dumps({"session": self.token, **fields})
 
     async def send_raw(self, raw: str | bytes) -> None:
         await self.websocket.send(raw)

@@ -9,7 +9,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.db.models import Arrangement, Consent, Direction, Message, MessageStatus
 from bot.demo_data import DEMO_CUSTOMERS
-from tests.integration.conftest import TWILIO, TWILIO_NUMBER, TWILIO_TOKEN, eventually
+from tests.stack import TWILIO, TWILIO_NUMBER, TWILIO_TOKEN, eventually
 
 MIA = DEMO_CUSTOMERS[0]
 MARIA = DEMO_CUSTOMERS[2]

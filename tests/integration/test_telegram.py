@@ -12,7 +12,7 @@ from bot.channels.telegram import start_token
 from bot.db.models import Account, Consent, Conversation, MessageStatus
 from bot.db.models import Message as StoredMessage
 from bot.demo_data import DEMO_CUSTOMERS
-from tests.integration.conftest import SECRET, TELEGRAM, TELEGRAM_SECRET, eventually
+from tests.stack import SECRET, TELEGRAM, TELEGRAM_SECRET, eventually
 
 MIA = DEMO_CUSTOMERS[0]
 UPDATE_IDS = itertools.count(1_000)

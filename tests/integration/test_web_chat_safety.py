@@ -14,7 +14,7 @@ from bot.db.models import Direction, Message, MessageStatus, Sender
 from bot.demo_data import DEMO_CUSTOMERS
 from bot.money import Money
 from tests.integration.chat_client import ChatClient, bot_texts
-from tests.integration.conftest import free_port, launch, stop, wait_until
+from tests.stack import free_port, launch, stop, wait_until
 
 # The privacy tests fail verification on purpose, which locks the account they use: Carlos
 # is theirs alone, so the journeys of the other customers are unaffected.
@@ -96,9 +96,9 @@ async def test_bad_frames_get_a_clear_error_are_kept_on_record_and_the_chat_goes
         errors = {}
         for raw in [
             '{"type": "message", "text": ',
-            json.dumps({"type": "message", "text": "hi", "mood": "x"}),
+            client.frame(type="message", text="hi", mood="x"),
             b"\x00\x01binary",
-            json.dumps({"type": "message"}),
+            client.frame(type="message"),
             json.dumps(["not", "an", "object"]),
         ]:
             await client.send_raw(raw)

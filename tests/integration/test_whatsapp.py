@@ -12,7 +12,7 @@ from bot.conversations import open_conversation
 from bot.db.models import Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
 from bot.demo_data import DEMO_CUSTOMERS
-from tests.integration.conftest import TWILIO, TWILIO_TOKEN, WHATSAPP_NUMBER, WHATSAPP_TEMPLATE, eventually
+from tests.stack import TWILIO, TWILIO_TOKEN, WHATSAPP_NUMBER, WHATSAPP_TEMPLATE, eventually
 
 BUDI = DEMO_CUSTOMERS[1]
 

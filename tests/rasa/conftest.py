@@ -3,8 +3,6 @@
 import os
 import subprocess
 
-import pytest
-
 from bot.config import ROOT
 
 
@@ -13,9 +11,3 @@ def rasa(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(ROOT / ".venv-rasa/bin/rasa"), *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
-
-
-@pytest.fixture(scope="session")
-def trained_model():
-    subprocess.run(["make", "--no-print-directory", "train"], cwd=ROOT, check=True)
-    return ROOT / "models" / "concord.tar.gz"

@@ -11,23 +11,10 @@ from bot.i18n import Catalog, MissingValueError, placeholders
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 ACTIONS_CODE = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
 GATEWAY_KEYS = {"gateway_delayed", "error_message_too_long", "error_bad_request"}
-# Words that threaten, shame or pressure (DESIGN.md tone rules); never in anything we send.
+# Per language, words that threaten, shame or pressure (DESIGN.md tone rules): tests/tone/<lang>.yml.
 NEVER_SAY = {
-    "en": [
-        r"\bmust\b",
-        r"\bfailure\b",
-        r"\bfailed to pay\b",
-        r"final notice",
-        r"\bimmediately\b",
-        r"legal action",
-        r"\bdebt\b",
-        r"credit (file|score|report)",
-        r"collection agenc",
-        r"\bcourt\b",
-        r"\bdelinquent\b",
-        r"\bdefault(ed)?\b",
-        r"\burgent\b",
-    ],
+    path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))["never_say"]
+    for path in sorted((ROOT / "tests" / "tone").glob("*.yml"))
 }
 
 
@@ -48,16 +35,33 @@ def test_every_locale_has_every_key_with_the_same_placeholders(catalog: Catalog,
     assert set(other) == set(english)
     for key, entry in english.items():
         assert placeholders(other[key]["text"]) == placeholders(entry["text"]), key
-        assert len(other[key].get("buttons", [])) == len(entry.get("buttons", [])), key
+        assert placeholders(other[key].get("option_title", "")) == placeholders(
+            entry.get("option_title", "")
+        ), key
+        assert [b["payload"] for b in other[key].get("buttons", [])] == [
+            b["payload"] for b in entry.get("buttons", [])
+        ], key
+    assert set(catalog.interface[language]) == set(catalog.interface["en"])
+
+
+def test_every_language_has_a_tone_list_and_every_tone_list_a_language(catalog: Catalog):
+    assert set(NEVER_SAY) == set(catalog.languages)
 
 
 @pytest.mark.parametrize("language", sorted(NEVER_SAY))
-def test_no_response_threatens_shames_or_pressures(catalog: Catalog, language: str):
-    for key, entry in catalog.languages[language].items():
-        texts = [entry["text"], *(b["title"] for b in entry.get("buttons", []))]
-        for text in texts:
-            for pattern in NEVER_SAY[language]:
-                assert not re.search(pattern, text, re.IGNORECASE), f"{key} says {pattern!r}: {text}"
+def test_nothing_we_show_threatens_shames_or_pressures(catalog: Catalog, language: str):
+    shown = [
+        (key, text)
+        for key, entry in catalog.languages[language].items()
+        for text in [
+            entry["text"],
+            entry.get("option_title", ""),
+            *(b["title"] for b in entry.get("buttons", [])),
+        ]
+    ] + [(f"interface.{key}", text) for key, text in catalog.interface[language].items()]
+    for key, text in shown:
+        for pattern in NEVER_SAY[language]:
+            assert not re.search(pattern, text, re.IGNORECASE), f"{key} says {pattern!r}: {text}"
 
 
 def test_a_missing_value_is_an_error_not_a_half_filled_sentence(catalog: Catalog):

@@ -1,4 +1,7 @@
-"""The real stack: Rasa with the trained model, the action server and the api, on free ports."""
+"""The real stack: Rasa with the trained model, the action server and the api, on free ports.
+
+A pytest plugin (see tests/conftest.py) so the integration and browser tests share one stack.
+"""
 
 import asyncio
 import os
@@ -19,7 +22,6 @@ from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 
-pytestmark = pytest.mark.integration
 SECRET = "integration-test-secret"
 TWILIO_TOKEN = "fake-twilio-auth-token"
 TWILIO_NUMBER = "+61480000000"
@@ -38,6 +40,11 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# The creditor's website that embeds the widget, on an origin of its own (tests/browser serves it).
+HOST_PAGE_PORT = free_port()
+HOST_PAGE_ORIGIN = f"http://127.0.0.1:{HOST_PAGE_PORT}"
 
 
 @dataclass
@@ -119,6 +126,8 @@ def stack_environment(database_url: str, tracker_url: str, **overrides: str) -> 
             "CONCORD_SECRET_KEY": SECRET,
             "CONCORD_PENDING_RETRY_SECONDS": "1",
             "CONCORD_MAX_MESSAGE_CHARS": "300",
+            "CONCORD_WEBCHAT_RATE_LIMIT": "40/minute",
+            "CONCORD_WIDGET_ORIGINS": f'["{HOST_PAGE_ORIGIN}"]',
             "CONCORD_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
             "CONCORD_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
             "CONCORD_TWILIO_SMS_FROM": TWILIO_NUMBER,
