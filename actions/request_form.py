@@ -75,7 +75,11 @@ class ValidateRequestForm(ConcordFormValidation):
     async def extract_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         if tracker.get_slot("pending_request") not in {"request_payment_plan", "make_payment"}:
             return {}
-        return _said_up_front(tracker, "amount", lambda text: text if mentions_money(text) else None)
+        return _said_up_front(
+            tracker,
+            "amount",
+            lambda text: text if mentions_money(text, language(tracker), catalog()) else None,
+        )
 
     async def extract_date(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         return _said_up_front(tracker, "date", lambda text: text if _has_date(text, tracker) else None)
@@ -149,7 +153,7 @@ class ValidateRequestForm(ConcordFormValidation):
         if catalog().recognise("payday", text, language(tracker)):
             dispatcher.utter_message(response="utter_ask_payday")
             return {"date": None}
-        chosen = _iso_date(text) or parse_future_date(text, language(tracker), context.today)
+        chosen = _iso_date(text) or parse_future_date(text, language(tracker), context.today, catalog())
         if chosen is None or chosen < context.today:
             return _unreadable(dispatcher, tracker, "date", "utter_invalid_date")
         if chosen > latest:
@@ -225,11 +229,11 @@ def read_amount(text: str, tracker: Tracker, context: Verified) -> dict[str, Any
         return {"amount": f"{IN_PAYMENTS}{count}"}
     if tracker.get_slot("pending_request") == "cannot_pay_hardship" and text.strip() in {"0", "0.00"}:
         return {"amount": "0"}
-    money = parse_amount(text, context.account.currency, context.locale, lang)
+    money = parse_amount(text, context.account.currency, context.locale, lang, catalog())
     if money is not None:
         return {"amount": str(money.minor)}
     if tracker.get_slot("pending_request") == "request_payment_plan":
-        finish_by = parse_future_date(text, lang, context.today)
+        finish_by = parse_future_date(text, lang, context.today, catalog())
         if finish_by is not None:
             return {"amount": BY_DATE, "date": finish_by.isoformat()}
     return None
@@ -237,7 +241,7 @@ def read_amount(text: str, tracker: Tracker, context: Verified) -> dict[str, Any
 
 def _instalment_count(text: str, language: str) -> int | None:
     """ "6 payments", "in four instalments": a number of payments, not money."""
-    if mentions_money(text) or not catalog().recognise("instalments", text, language):
+    if mentions_money(text, language, catalog()) or not catalog().recognise("instalments", text, language):
         return None
     return parse_count(text, language)
 
@@ -252,7 +256,7 @@ async def _normalise_early_details(tracker: Tracker) -> dict[str, Any]:
     if tracker.get_slot("amount") and context is not None:
         values.update(read_amount(str(tracker.get_slot("amount")), tracker, context) or {"amount": None})
     if tracker.get_slot("date") and context is not None:
-        chosen = parse_future_date(str(tracker.get_slot("date")), language(tracker), context.today)
+        chosen = parse_future_date(str(tracker.get_slot("date")), language(tracker), context.today, catalog())
         values["date"] = chosen.isoformat() if chosen else None
     return values
 
@@ -270,7 +274,9 @@ def _answer_not_a_new_request(tracker: Tracker) -> list[EventType]:
         "frequency": lambda: read_frequency(text, tracker),
         "hardship_option": lambda: catalog().recognise("hardship_option", text, language(tracker)),
         "payment_choice": lambda: catalog().recognise("payment_choice", text, language(tracker)),
-        "amount": lambda: text if mentions_money(text) or text.strip().isdigit() else None,
+        "amount": lambda: (
+            text if mentions_money(text, language(tracker), catalog()) or text.strip().isdigit() else None
+        ),
         "date": lambda: text if _has_date(text, tracker) else None,
     }
     reader = readers.get(asked)
@@ -307,7 +313,7 @@ def _said_up_front(tracker: Tracker, slot: str, read) -> dict[str, Any]:
 
 
 def _has_date(text: str, tracker: Tracker) -> bool:
-    return parse_future_date(text, language(tracker), datetime.now(UTC).date()) is not None
+    return parse_future_date(text, language(tracker), datetime.now(UTC).date(), catalog()) is not None
 
 
 def _unreadable(

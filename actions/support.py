@@ -12,7 +12,7 @@ from actions.services import before_latest_message, catalog, creditor, database,
 from bot.audit import record
 from bot.cases import open_case
 from bot.consent import opt_out
-from bot.conversations import get_conversation
+from bot.conversations import get_conversation, set_language
 from bot.db.models import CaseKind
 from bot.handoff import HandoffReason, request_handoff
 
@@ -105,8 +105,7 @@ class ActionChangeLanguage(ConcordAction):
             dispatcher.utter_message(response="utter_language_unsupported", supported=supported)
             return []
         async with database().transaction() as session:
-            conversation = await get_conversation(session, tracker.sender_id)
-            conversation.language = chosen
+            await set_language(session, tracker.sender_id, chosen, source="asked")
         # Rendered before this action's events apply, so the new language is passed along.
         dispatcher.utter_message(response="utter_language_changed", language=chosen)
         return [SlotSet("language", chosen)]

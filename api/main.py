@@ -22,6 +22,7 @@ from bot.config import ROOT, Settings, get_settings
 from bot.db.engine import Database
 from bot.gateway import Gateway
 from bot.i18n import Catalog
+from bot.language import default_detector
 from bot.outbox import ChannelSender, Outbox
 from bot.policy import load_policy
 from bot.rasa_client import RasaClient
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog = Catalog(settings.locales_dir, settings.default_language)
         rasa = RasaClient(settings.rasa_base_url(), settings.rasa_timeout_seconds)
         hub = ChatHub(db)
+        detector = await asyncio.to_thread(default_detector)  # trained from data/ in about a second
         telegram_bot = telegram_bot_for(settings)
         if telegram_bot is not None:
             await telegram_bot.initialize()
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 rasa,
                 catalog,
                 settings.max_message_chars,
+                detector,
                 formatters={"sms": as_sms, "whatsapp": as_numbered_text},
             ),
             tokens=SessionTokens(settings.secret_key, settings.webchat_session_days * 86_400),

@@ -6,11 +6,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import record
 from bot.db.models import Conversation, Message
 
+# Languages the customer chose (asked for, picked, set on their profile or their Telegram app):
+# one message in another language does not overturn them, two in a row do (bot.language).
+CHOSEN_LANGUAGE_SOURCES = {"asked", "picker", "telegram", "profile"}
+
 
 async def open_conversation(
-    session: AsyncSession, channel: str, channel_user_id: str, language: str
+    session: AsyncSession, channel: str, channel_user_id: str, language: str, language_source: str = "default"
 ) -> Conversation:
-    conversation = Conversation(channel=channel, channel_user_id=channel_user_id, language=language)
+    conversation = Conversation(
+        channel=channel, channel_user_id=channel_user_id, language=language, language_source=language_source
+    )
     session.add(conversation)
     await session.flush()
     record(
@@ -24,7 +30,12 @@ async def open_conversation(
 
 
 async def conversation_for_address(
-    session: AsyncSession, channel: str, address: str, language: str, customer_id: int | None
+    session: AsyncSession,
+    channel: str,
+    address: str,
+    language: str,
+    customer_id: int | None,
+    language_source: str = "default",
 ) -> Conversation:
     """The ongoing conversation with a phone number or chat on a channel, or a new one."""
     conversation = await session.scalar(
@@ -34,7 +45,7 @@ async def conversation_for_address(
         .limit(1)
     )
     if conversation is None:
-        conversation = await open_conversation(session, channel, address, language)
+        conversation = await open_conversation(session, channel, address, language, language_source)
     if conversation.customer_id is None and customer_id is not None:
         conversation.customer_id = customer_id  # possession of the number; verification still applies
     return conversation
@@ -74,16 +85,17 @@ async def transcript(
     return list(rows)
 
 
-async def set_language(session: AsyncSession, conversation_id: str, language: str, reason: str) -> None:
-    """Switch the conversation's language (the customer asked, or picked it); audited."""
+async def set_language(session: AsyncSession, conversation_id: str, language: str, source: str) -> None:
+    """Switch the conversation's language, saying why (asked, picker, detected, …); audited."""
     conversation = await session.get(Conversation, conversation_id)
-    if conversation is None or conversation.language == language:
+    if conversation is None:
         return
-    record(
-        session,
-        "customer",
-        "language_changed",
-        conversation_id=conversation_id,
-        details={"from": conversation.language, "to": language, "reason": reason},
-    )
-    conversation.language = language
+    if conversation.language != language:
+        record(
+            session,
+            "customer",
+            "language_changed",
+            conversation_id=conversation_id,
+            details={"from": conversation.language, "to": language, "source": source},
+        )
+    conversation.language, conversation.language_source = language, source

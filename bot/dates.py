@@ -1,40 +1,47 @@
-"""Reading a date the customer proposes ("next Friday", "the 15th", "in two weeks")."""
+"""Reading a date the customer proposes ("next Friday", "the 15th", "Jumat depan", "15日")."""
 
 import calendar
 import re
-from datetime import date, datetime
+import unicodedata
+from datetime import date, datetime, timedelta
 
 import dateparser
 
-_ORDINAL_DAY = re.compile(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?(?:\s+of\s+the\s+month)?$", re.IGNORECASE)
-_END_OF_MONTH = re.compile(r"(?i)^(?:the\s+)?end\s+of\s+(?:the|this)\s+month$")
-_FILLER = re.compile(
-    r"(?i)\b(?:on|by|until|till|til|from|i can pay|i'll pay|pay|can i|how about|maybe|please|pls)\b"
-)
+from bot.i18n import Catalog
+
+# A day of the month on its own: "15", "15th", "15日", "15号", "15일" (words around it, such as
+# "the", "tanggal", "ngày" or "el", are each locale's `date_filler`).
+_DAY_ONLY = re.compile(r"^(\d{1,2})\s*(?:st|nd|rd|th|日|号|號|일)?$")
+# Month and day written the Chinese, Japanese and Korean way: "12月15日", "12월 15일".
+_MONTH_DAY = re.compile(r"^(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号號일]?$")
 
 
-def parse_future_date(text: str, language: str, today: date) -> date | None:
+def parse_future_date(text: str, language: str, today: date, catalog: Catalog) -> date | None:
     """The date meant, counted from the customer's today; None if it is not a date to come."""
-    cleaned = _FILLER.sub(" ", text).strip(" ?.!,")
+    if catalog.recognise("end_of_month", text, language):
+        return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    cleaned = catalog.without("date_filler", text, language).strip(" ?.!,")
     if not cleaned:
         return None
-    if _END_OF_MONTH.match(cleaned):
-        return today.replace(day=calendar.monthrange(today.year, today.month)[1])
-    day_only = _ORDINAL_DAY.match(cleaned)
-    if day_only:
+    if weekday := catalog.keyword("weekday", cleaned, language):  # "thứ 6": Friday, by number
+        return today + timedelta(days=(int(weekday) - today.isoweekday() - 1) % 7 + 1)
+    if day_only := _DAY_ONLY.match(cleaned):
         return _next_day_of_month(int(day_only.group(1)), today)
-    parsed = dateparser.parse(
-        cleaned,
-        languages=[language, "en"] if language != "en" else ["en"],
-        settings={
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": datetime(today.year, today.month, today.day, 12, 0),
-            "PREFER_DAY_OF_MONTH": "first",
-        },
-    )
-    if parsed is None or parsed.date() < today:
-        return None
-    return parsed.date()
+    if month_day := _MONTH_DAY.match(cleaned):
+        return _next_month_day(int(month_day.group(1)), int(month_day.group(2)), today)
+    for candidate in dict.fromkeys([cleaned, unicodedata.normalize("NFKC", text)]):
+        parsed = dateparser.parse(
+            candidate,
+            languages=[language, "en"] if language != "en" else ["en"],
+            settings={
+                "PREFER_DATES_FROM": "future",
+                "RELATIVE_BASE": datetime(today.year, today.month, today.day, 12, 0),
+                "PREFER_DAY_OF_MONTH": "first",
+            },
+        )
+        if parsed is not None:
+            return parsed.date() if today <= parsed.date() else None
+    return None
 
 
 def _next_day_of_month(day: int, today: date) -> date | None:
@@ -50,4 +57,16 @@ def _next_day_of_month(day: int, today: date) -> date | None:
         if candidate and candidate >= today:
             return candidate
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
+def _next_month_day(month: int, day: int, today: date) -> date | None:
+    """ "12月15日": this year's if it is still to come, else next year's."""
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate >= today:
+            return candidate
     return None

@@ -16,10 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversations import CHOSEN_LANGUAGE_SOURCES, set_language
 from bot.db.engine import Database
 from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
 from bot.i18n import Catalog
+from bot.language import LanguageDetector, next_language
 from bot.rasa_client import AssistantUnavailable, BotReply, RasaClient
 
 log = logging.getLogger(__name__)
@@ -69,11 +71,13 @@ class Gateway:
         rasa: RasaClient,
         catalog: Catalog,
         max_message_chars: int,
+        detector: LanguageDetector,
         formatters: dict[str, Formatter] | None = None,
     ) -> None:
         self.db = db
         self.rasa = rasa
         self.catalog = catalog
+        self.detector = detector
         self.max_message_chars = max_message_chars
         self.formatters = formatters or {}
         # One conversation's messages are answered one at a time, in order. A lock lives only
@@ -162,6 +166,9 @@ class Gateway:
             if inbound.channel_message_id and (existing := await _find(session, inbound)):
                 return Delivery(existing.id, duplicate=True, replies=await _replies_to(session, existing.id))
             too_long = len(inbound.text) > self.max_message_chars
+            # What the customer typed, not a button they pressed, tells their language.
+            detected = None if too_long or inbound.interpreted else self.detector.detect(inbound.text)
+            await self._follow_language(session, conversation, detected)
             message = Message(
                 conversation_id=conversation.id,
                 direction=Direction.INBOUND,
@@ -173,11 +180,43 @@ class Gateway:
                 status=MessageStatus.REJECTED if too_long else MessageStatus.RECEIVED,
                 error="too_long" if too_long else None,
                 language=conversation.language,
+                detected_language=detected,
             )
             session.add(message)
             conversation.last_message_at = utcnow()
             await session.flush()
             return Delivery(message.id, rejected="too_long" if too_long else None)
+
+    async def _follow_language(
+        self, session: AsyncSession, conversation: Conversation, detected: str | None
+    ) -> None:
+        """Switch the conversation to the language the customer writes in, when sure (bot.language)."""
+        if detected is None or detected == conversation.language:
+            return
+        previous = await session.scalar(
+            select(Message.detected_language)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.direction == Direction.INBOUND,
+                Message.status != MessageStatus.REJECTED,
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        first_message = previous is None and not await session.scalar(
+            select(Message.id)
+            .where(Message.conversation_id == conversation.id, Message.direction == Direction.INBOUND)
+            .limit(1)
+        )
+        choice = next_language(
+            conversation.language,
+            detected,
+            previous,
+            first_message=first_message,
+            chosen=conversation.language_source in CHOSEN_LANGUAGE_SOURCES,
+        )
+        if choice is not None:
+            await set_language(session, conversation.id, choice.language, source="detected")
 
     async def _existing(self, inbound: InboundMessage) -> Delivery:
         async with self.db.session() as session:

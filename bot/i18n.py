@@ -8,11 +8,13 @@ adding a file.
 
 import re
 import string
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import regex
 import yaml
 from babel import Locale, UnknownLocaleError
 
@@ -101,7 +103,8 @@ class Catalog:
         """The supported language a message names ("can we speak Spanish?"), longest name first."""
         normalised = f" {_normalise(text)} "
         for name in sorted(self.names, key=len, reverse=True):
-            if len(name) > 2 and _contains(normalised, _normalise(name)):
+            # Two letters ("en") would match ordinary words; two CJK characters ("中文") are a name.
+            if (len(name) > 2 or _UNSPACED.search(name)) and _contains(normalised, _normalise(name)):
                 return self.names[name]
         return None
 
@@ -123,6 +126,19 @@ class Catalog:
         """The meaning of a message that is exactly one of the group's phrases ("STOP" → stop)."""
         said = _normalise(text)
         return next((meaning for phrase, meaning in self._phrases(group, language) if phrase == said), None)
+
+    def without(self, group: str, text: str, language: str | None) -> str:
+        """The text, case and width folded, with the group's phrases taken out ("pay on the 15th" → "15th")."""
+        said = unicodedata.normalize("NFKC", text).casefold()
+        for phrase, _ in sorted(self._phrases(group, language), key=lambda p: len(p[0]), reverse=True):
+            escaped = regex.escape(phrase)
+            bounded = escaped if _UNSPACED.search(phrase) else rf"(?<![\w\p{{M}}]){escaped}(?![\w\p{{M}}])"
+            said = regex.sub(bounded, " ", said)
+        return " ".join(said.split())
+
+    def meanings(self, group: str, language: str | None) -> dict[str, str]:
+        """The group's phrases (normalised) and what each means, the customer's language first."""
+        return {phrase: meaning for phrase, meaning in reversed(list(self._phrases(group, language)))}
 
     def _phrases(self, group: str, language: str | None) -> Iterator[tuple[str, str]]:
         """(normalised phrase, meaning) of a `words` group: the customer's language, then the default."""
@@ -181,7 +197,11 @@ def _normalised_phrases(words: dict[str, Any]) -> dict[str, list[tuple[str, str]
 
 
 def _normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.casefold()).split())
+    """Case, full-width forms ("１５日") and punctuation folded away, for matching phrases.
+
+    Vowel signs and tone marks (Thai, Devanagari, Vietnamese) are part of the word: `\\p{M}`.
+    """
+    return " ".join(regex.sub(r"[^\w\p{M}\s']", " ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
 def _fill(template: str, values: dict[str, Any], key: str) -> str:

@@ -50,10 +50,16 @@ async def telegram_update(request: Request, state: AppState = Depends(app_state)
     address = str(chat_id)
     command, _, argument = text.partition(" ")
     async with state.db.transaction() as session:
-        language = state.catalog.resolve_language(
-            user.language_code.split("-")[0] if user and user.language_code else None
+        # Telegram says which language the customer's app is set to: a choice of theirs.
+        app_language = user.language_code.split("-")[0] if user and user.language_code else None
+        conversation = await conversations.conversation_for_address(
+            session,
+            CHANNEL,
+            address,
+            state.catalog.resolve_language(app_language),
+            None,
+            language_source="telegram" if state.catalog.supports(app_language) else "default",
         )
-        conversation = await conversations.conversation_for_address(session, CHANNEL, address, language, None)
         if command == "/start" and argument:
             await _link_customer(session, state, conversation, argument)
         if command == "/start":
@@ -83,6 +89,7 @@ async def _link_customer(session, state: AppState, conversation, payload: str) -
     if customer is not None:
         conversation.customer_id = customer.id  # like a phone number: possession, not identity
         conversation.language = state.catalog.resolve_language(customer.language)
+        conversation.language_source = "profile"
 
 
 async def _button_title(session, conversation_id: str, payload: str) -> str | None:

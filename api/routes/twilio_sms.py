@@ -53,7 +53,12 @@ async def _incoming(request: Request, state: AppState, channel: str) -> Response
         customer = await customer_with_phone(session, address)
         language = state.catalog.resolve_language(customer.language if customer else None)
         conversation = await conversations.conversation_for_address(
-            session, channel, address, language, customer.id if customer else None
+            session,
+            channel,
+            address,
+            language,
+            customer.id if customer else None,
+            language_source="profile" if customer else "default",
         )
         options = [b["payload"] for b in await conversations.recent_buttons(session, conversation.id)]
     keyword = state.catalog.keyword("sms_keywords", body, conversation.language)

@@ -103,7 +103,11 @@ async def _resume_or_open(
         )
     async with state.db.transaction() as db:
         return await conversations.open_conversation(
-            db, CHANNEL, channel_user_id="web", language=state.catalog.resolve_language(language)
+            db,
+            CHANNEL,
+            channel_user_id="web",
+            language=state.catalog.resolve_language(language),
+            language_source="browser" if state.catalog.supports(language) else "default",
         )
 
 
@@ -137,7 +141,7 @@ async def _change_language(
         )
         return
     async with state.db.transaction() as db:
-        await conversations.set_language(db, conversation.id, language, reason="picker")
+        await conversations.set_language(db, conversation.id, language, source="picker")
     conversation.language = language
     await websocket.send_json({"type": "language", "language": language})
 

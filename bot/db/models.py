@@ -131,6 +131,9 @@ class Conversation(Base):
     channel_user_id: Mapped[str] = mapped_column(String(128))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     language: Mapped[str] = mapped_column(String(8))
+    # How the language was chosen: default, browser, profile, telegram (a guess to start from),
+    # or asked, picker, detected (the customer's own choice or writing).
+    language_source: Mapped[str] = mapped_column(String(16), default="default", server_default="default")
     verified_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -168,6 +171,8 @@ class Message(Base):
     # Why it is sent, where that changes the rules (an opt-out confirmation goes to an opted-out number).
     purpose: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(8))
+    # Inbound: the language the customer wrote in, when it could be told (bot.language).
+    detected_language: Mapped[str | None] = mapped_column(String(8))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

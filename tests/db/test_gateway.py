@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversations import open_conversation, transcript
-from bot.db.models import Direction, Message, MessageStatus, Sender
+from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
 from bot.gateway import Gateway, InboundMessage, UnknownConversation
+from bot.language import default_detector
 from bot.rasa_client import RasaClient
 
 
@@ -20,7 +21,7 @@ def _closed_port() -> int:
 @pytest.fixture
 async def gateway(db, catalog):
     rasa = RasaClient(f"http://127.0.0.1:{_closed_port()}", timeout_seconds=2)
-    yield Gateway(db, rasa, catalog, max_message_chars=50)
+    yield Gateway(db, rasa, catalog, max_message_chars=50, detector=default_detector())
     await rasa.close()
 
 
@@ -88,3 +89,44 @@ async def test_a_frame_we_could_not_read_is_still_on_record(gateway, db, convers
 async def test_a_message_for_a_conversation_that_does_not_exist_is_refused(gateway):
     with pytest.raises(UnknownConversation):
         await gateway.receive(InboundMessage("no-such-conversation", "web", "hi"))
+
+
+async def _conversation_language(db, conversation_id) -> tuple[str, str]:
+    async with db.session() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        return conversation.language, conversation.language_source
+
+
+async def test_a_first_message_in_another_language_switches_the_conversation_to_it(
+    gateway, db, conversation_id
+):
+    delivery = await gateway.receive(
+        InboundMessage(conversation_id, "web", "halo, saya mau cek tagihan saya")
+    )
+    assert await _conversation_language(db, conversation_id) == ("id", "detected")
+    assert [r.language for r in delivery.replies] == ["id"], "the customer is answered in their language"
+    [stored] = [m for m in await _messages(db, conversation_id) if m.direction == Direction.INBOUND]
+    assert (stored.detected_language, stored.language) == ("id", "id")
+
+
+@pytest.mark.parametrize("said", ["ok", "1", "ya", "👍", "Maria", "CN-100234", "50", "😊😊"])
+async def test_a_message_that_says_nothing_about_language_never_switches_it(
+    gateway, db, conversation_id, said
+):
+    await gateway.receive(InboundMessage(conversation_id, "web", "could you tell me what I owe please"))
+    await gateway.receive(InboundMessage(conversation_id, "web", said))
+    assert (await _conversation_language(db, conversation_id))[0] == "en"
+
+
+async def test_a_chosen_language_changes_only_when_two_messages_in_a_row_say_so(gateway, db):
+    async with db.transaction() as session:
+        conversation = await open_conversation(session, "web", "web", "ja", language_source="picker")
+    await gateway.receive(InboundMessage(conversation.id, "web", "how much do I need to pay"))
+    after_one = await _conversation_language(db, conversation.id)
+    await gateway.receive(InboundMessage(conversation.id, "web", "ok"))
+    await gateway.receive(InboundMessage(conversation.id, "web", "can I pay next friday instead"))
+    after_a_gap = await _conversation_language(db, conversation.id)
+    await gateway.receive(InboundMessage(conversation.id, "web", "I want to set up a payment plan"))
+    assert after_one == ("ja", "picker")
+    assert after_a_gap == ("ja", "picker"), "an unclear message in between breaks the run"
+    assert await _conversation_language(db, conversation.id) == ("en", "detected")

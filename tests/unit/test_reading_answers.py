@@ -26,18 +26,45 @@ MONDAY = date(2026, 11, 23)
         ("one hundred and twenty", "AUD", "en_AU", 12_000),
     ],
 )
-def test_amounts_are_read_in_the_accounts_currency(typed, currency, locale, expected):
-    assert parse_amount(typed, currency, locale) == Money(expected, currency)
+def test_amounts_are_read_in_the_accounts_currency(words, typed, currency, locale, expected):
+    assert parse_amount(typed, currency, locale, "en", words) == Money(expected, currency)
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "currency", "locale", "expected"),
+    [
+        ("500rb", "id", "IDR", "id_ID", 500_000_00),
+        ("1,5 juta", "id", "IDR", "id_ID", 1_500_000_00),
+        ("RM50 sebulan", "ms", "MYR", "ms_MY", 5_000),
+        ("5千円", "ja", "JPY", "ja_JP", 5_000),
+        ("１万円", "ja", "JPY", "ja_JP", 10_000),
+        ("5000円で", "ja", "JPY", "ja_JP", 5_000),
+        ("1万5千", "zh", "JPY", "zh_CN", 15_000),
+        ("5만원", "ko", "KRW", "ko_KR", 50_000),
+        ("2 triệu", "vi", "VND", "vi_VN", 2_000_000),
+        ("2k po", "tl", "PHP", "fil_PH", 2_000_00),
+        ("5 hazar", "hi", "INR", "hi_IN", 5_000_00),
+        ("3 mil pesos", "es", "MXN", "es_MX", 3_000_00),
+    ],
+)
+def test_amounts_are_read_the_way_each_language_writes_them(
+    words, typed, language, currency, locale, expected
+):
+    assert parse_amount(typed, currency, locale, language, words) == Money(expected, currency)
 
 
 @pytest.mark.parametrize("typed", ["hello", "0", "-5", "12.345", ""])
-def test_text_that_is_not_a_usable_amount_gives_none(typed):
-    assert parse_amount(typed, "USD", "en_US") is None
+def test_text_that_is_not_a_usable_amount_gives_none(words, typed):
+    assert parse_amount(typed, "USD", "en_US", "en", words) is None
 
 
-def test_only_numbers_with_a_currency_count_as_money_said_up_front():
-    assert mentions_money("$50 a week") and mentions_money("50 bucks") and mentions_money("Rp 50.000")
-    assert not mentions_money("pay in 4 parts") and not mentions_money("6 monthly payments")
+def test_only_numbers_with_a_currency_or_a_scale_count_as_money_said_up_front(words):
+    assert all(mentions_money(said, "en", words) for said in ["$50 a week", "50 bucks", "Rp 50.000", "2k"])
+    assert mentions_money("500rb seminggu", "id", words) and mentions_money("5万", "ja", words)
+    assert not mentions_money("pay in 4 parts", "en", words)
+    assert not mentions_money("6 monthly payments", "en", words)
+    assert not mentions_money("6 kali bayar", "id", words)
+    assert not mentions_money("6 kỳ", "vi", words), "kỳ (instalments) is not k (thousands)"
 
 
 @pytest.mark.parametrize(
@@ -53,13 +80,41 @@ def test_only_numbers_with_a_currency_count_as_money_said_up_front():
         ("I can pay on friday", date(2026, 11, 27)),
     ],
 )
-def test_dates_customers_propose_are_read_from_their_today(typed, expected):
-    assert parse_future_date(typed, "en", MONDAY) == expected
+def test_dates_customers_propose_are_read_from_their_today(words, typed, expected):
+    assert parse_future_date(typed, "en", MONDAY, words) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "expected"),
+    [
+        ("Jumat depan", "id", date(2026, 11, 27)),
+        ("tgl 15", "id", date(2026, 12, 15)),
+        ("akhir bulan", "id", date(2026, 11, 30)),
+        ("15 Disember", "ms", date(2026, 12, 15)),
+        ("sa Biyernes po", "tl", date(2026, 11, 27)),
+        ("el próximo viernes", "es", date(2026, 11, 27)),
+        ("el 15", "es", date(2026, 12, 15)),
+        ("thứ sáu tuần sau", "vi", date(2026, 11, 27)),
+        ("thứ 6", "vi", date(2026, 11, 27)),
+        ("วันที่ 15", "th", date(2026, 12, 15)),
+        ("วันศุกร์หน้า", "th", date(2026, 11, 27)),
+        ("下周五", "zh", date(2026, 11, 27)),
+        ("15号", "zh", date(2026, 12, 15)),
+        ("来週の金曜日", "ja", date(2026, 11, 27)),
+        ("12月5日", "ja", date(2026, 12, 5)),
+        ("１５日", "ja", date(2026, 12, 15)),
+        ("월말", "ko", date(2026, 11, 30)),
+        ("12월 15일", "ko", date(2026, 12, 15)),
+        ("15 तारीख", "hi", date(2026, 12, 15)),
+    ],
+)
+def test_dates_are_read_the_way_each_language_writes_them(words, typed, language, expected):
+    assert parse_future_date(typed, language, MONDAY, words) == expected
 
 
 @pytest.mark.parametrize("typed", ["yesterday", "payday", "hello", "last week"])
-def test_past_or_unknown_dates_are_not_guessed(typed):
-    assert parse_future_date(typed, "en", MONDAY) is None
+def test_past_or_unknown_dates_are_not_guessed(words, typed):
+    assert parse_future_date(typed, "en", MONDAY, words) is None
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +177,14 @@ def test_a_language_is_recognised_by_its_names(words):
 )
 def test_a_number_of_payments_is_read_in_digits_or_words(typed, count):
     assert parse_count(typed) == count
+
+
+@pytest.mark.parametrize(
+    ("typed", "language"),
+    [("6 kali", "id"), ("６回", "ja"), ("分6期", "zh"), ("6 किश्तों में", "hi"), ("6 kỳ", "vi")],
+)
+def test_a_number_of_payments_is_read_in_any_language(typed, language):
+    assert parse_count(typed, language) == 6
 
 
 def test_text_with_no_single_number_has_no_count():

@@ -1,0 +1,151 @@
+"""Which supported language a customer writes in, and when a conversation should switch to it.
+
+Detection is a character n-gram classifier trained on our own data: every example customers
+gave us in `data/nlu/<lang>/` and the phrases in `locales/<lang>.yml`. It learns scripts,
+spelling without diacritics, Taglish, Manglish and Latin-script Hindi from the same examples the
+assistant understands, so a twelfth language is a matter of data files. The README has the
+measurements against langdetect and lingua that chose it.
+
+The conversation's language is sticky: a message it cannot tell ("ok", "1", a name, an emoji)
+never switches it, and a confident detection switches it only on the customer's first message
+or when two messages in a row agree. Asking (`change_language`), the widget's picker, Telegram's
+`language_code` and the customer's profile are explicit and take effect at once elsewhere.
+"""
+
+import collections
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.pipeline import make_pipeline
+
+from bot.config import ROOT
+
+# Below this probability the detector says it cannot tell (chosen on tests/nlu, not on the
+# detection set it is reported on; see tests/language/test_detection.py).
+CONFIDENCE = 0.5
+# Fewer letters than this is not enough to tell a language by ("ok", "ya", "1"); a Chinese,
+# Japanese, Korean or Thai character says more than a Latin letter ("好的", "はい").
+MIN_LETTERS = 3
+_DENSE_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# Account references, numbers, links and amounts say nothing about the language.
+_NOT_LANGUAGE = re.compile(r"https?://\S+|\b[A-Za-z]{2}[\s-]?\d{6}\b|[\d.,:/$€£¥₱₹₩₫฿%+-]+")
+_EXAMPLE_LINE = re.compile(r"^\s*-\s+(.*)$")
+_ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _plain(text: str) -> str:
+    return " ".join(regex.sub(r"[^\p{L}\p{M}\s]", " ", text.casefold()).split())
+
+
+def letters(text: str) -> str:
+    """What is left to judge a language by once numbers, references and symbols are gone."""
+    return " ".join(_NOT_LANGUAGE.sub(" ", text).split())
+
+
+class LanguageDetector:
+    """Naive Bayes over character n-grams (1–4, within words), trained on examples per language."""
+
+    def __init__(self, examples: dict[str, list[str]], confidence: float = CONFIDENCE) -> None:
+        self.confidence = confidence
+        # What customers say the same way in several languages ("ok", "hello", "Maria") says
+        # nothing about the language: never guessed from, never learned from.
+        said_in = collections.defaultdict(set)
+        for lang, texts in examples.items():
+            for text in texts:
+                said_in[_plain(text)].add(lang)
+        self._shared = {said for said, languages in said_in.items() if len(languages) > 1}
+        pairs = [
+            (letters(t), lang)
+            for lang in sorted(examples)
+            for t in examples[lang]
+            if _plain(t) not in self._shared
+        ]
+        texts, labels = [t for t, _ in pairs], [lang for _, lang in pairs]
+        self._model = make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1),
+            MultinomialNB(alpha=0.01),
+        )
+        self._model.fit(texts, labels)
+        self.languages = sorted(examples)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Each language's probability for the text; empty when there is nothing to judge."""
+        judged = letters(text)
+        if _plain(judged) in self._shared:
+            return {}
+        weight = sum(2 if _DENSE_SCRIPT.match(c) else 1 for c in judged if c.isalpha())
+        if weight < MIN_LETTERS:
+            return {}
+        [row] = self._model.predict_proba([judged])
+        return dict(zip(self._model.classes_, (float(p) for p in row), strict=True))
+
+    def detect(self, text: str) -> str | None:
+        probabilities = self.probabilities(text)
+        if not probabilities:
+            return None
+        language, probability = max(probabilities.items(), key=lambda item: item[1])
+        return language if probability >= self.confidence else None
+
+
+def training_examples(nlu_dir: Path, locales_dir: Path) -> dict[str, list[str]]:
+    """Every language with a locale: its NLU examples and the phrases its locale lists."""
+    examples: dict[str, list[str]] = {}
+    for locale in sorted(locales_dir.glob("*.yml")):
+        language = locale.stem
+        texts = [
+            _ANNOTATION.sub(r"\1", match.group(1)).strip()
+            for path in sorted((nlu_dir / language).rglob("*.yml"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if (match := _EXAMPLE_LINE.match(line))
+        ]
+        words = (yaml.safe_load(locale.read_text(encoding="utf-8")) or {}).get("words", {})
+        texts += list(_phrases(words))
+        examples[language] = [t for t in texts if t and not t.startswith("\\b")]
+    return examples
+
+
+def _phrases(words: object):
+    if isinstance(words, dict):
+        for value in words.values():
+            yield from _phrases(value)
+    elif isinstance(words, list):
+        yield from (str(w) for w in words)
+
+
+@lru_cache
+def default_detector() -> LanguageDetector:
+    return LanguageDetector(training_examples(ROOT / "data" / "nlu", ROOT / "locales"))
+
+
+def detect_language(text: str) -> str | None:
+    """The supported language `text` is written in, or None when it can't tell."""
+    return default_detector().detect(text)
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    language: str
+    reason: str
+
+
+def next_language(
+    current: str, detected: str | None, previous_detected: str | None, first_message: bool, chosen: bool
+) -> LanguageChoice | None:
+    """Whether this message switches the conversation's language, and why; None keeps it.
+
+    `chosen` says the current language was asked for or picked (not a default or a guess), so a
+    first message alone does not overturn it.
+    """
+    if detected is None or detected == current:
+        return None
+    if first_message and not chosen:
+        return LanguageChoice(detected, "detected_first_message")
+    if previous_detected == detected:
+        return LanguageChoice(detected, "detected_twice")
+    return None
