@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
-from actions.services import before_latest_message, catalog, creditor, database, verified
+from actions.services import before_latest_message, catalog, creditor, database, language, verified
 from bot.audit import record
 from bot.cases import open_case
 from bot.consent import opt_out
@@ -99,7 +99,7 @@ class ActionChangeLanguage(ConcordAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        chosen = catalog().language_mentioned(tracker.latest_message.get("text") or "")
+        chosen = catalog().language_mentioned(tracker.latest_message.get("text") or "", language(tracker))
         if chosen is None:
             supported = ", ".join(catalog().own_names[code] for code in sorted(catalog().languages))
             dispatcher.utter_message(response="utter_language_unsupported", supported=supported)

@@ -14,7 +14,7 @@ from bot.money import Money
 
 _CURRENCY = (
     r"[$€£¥₱₹₩₫฿円元원块]|บาท|रुपय|रुपए|\b(?:rp|rm|aud|usd|php|idr|myr|jpy|sgd|eur|gbp|inr|krw|vnd|thb|cny|"
-    r"rmb|mxn|dollars?|bucks?|pesos?|piso|rupiah|ringgit|yen|rupees?|rupaye|rs|won|dong|đồng|đ|vnđ|baht|yuan|"
+    r"rmb|mxn|dollars?|d[oó]lares|dlls?|dls|bucks?|pesos?|piso|rupiah|ringgit|yen|rupees?|rupaye|rs|won|dong|đồng|đ|vnđ|baht|yuan|"
     r"euros?|pounds?|quid)\b"
 )
 # Currency signs, codes and casual words carry no number; the account's currency is what counts.

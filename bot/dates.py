@@ -32,7 +32,7 @@ def parse_future_date(text: str, language: str, today: date, catalog: Catalog) -
     for candidate in dict.fromkeys([cleaned, unicodedata.normalize("NFKC", text)]):
         parsed = dateparser.parse(
             candidate,
-            languages=[language, "en"] if language != "en" else ["en"],
+            languages=list(dict.fromkeys([*catalog.date_languages.get(language, [language]), "en"])),
             settings={
                 "PREFER_DATES_FROM": "future",
                 "RELATIVE_BASE": datetime(today.year, today.month, today.day, 12, 0),

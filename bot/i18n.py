@@ -69,6 +69,8 @@ class Catalog:
         self._normalised_words: dict[str, dict[str, list[tuple[str, str]]]] = {}
         self.names: dict[str, str] = {}
         self.own_names: dict[str, str] = {}
+        self.not_names: dict[str, set[str]] = {}
+        self.date_languages: dict[str, list[str]] = {}
         for path in sorted(locales_dir.glob("*.yml")):
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             language = path.stem
@@ -77,6 +79,10 @@ class Catalog:
             self.interface[language] = data.get("interface", {})
             self._normalised_words[language] = _normalised_phrases(data.get("words", {}))
             self.own_names[language] = data.get("name", language)
+            # Words of this language that look like another language's name (Tagalog "hindi" is "no").
+            self.not_names[language] = {_normalise(word) for word in data.get("not_language_names", [])}
+            # The languages dateparser should read this language's dates as (Tagalog: "tl" and "fil").
+            self.date_languages[language] = data.get("date_languages", [language])
             for name in [language, data.get("name", language), *data.get("names", [])]:
                 self.names[name.casefold()] = language
         if default_language not in self.languages:
@@ -99,10 +105,14 @@ class Catalog:
         """ "Spanish", "español" or "es" → "es"; None when we do not speak it."""
         return self.names.get(name.strip().casefold())
 
-    def language_mentioned(self, text: str) -> str | None:
-        """The supported language a message names ("can we speak Spanish?"), longest name first."""
+    def language_mentioned(self, text: str, speaking: str | None = None) -> str | None:
+        """The supported language a message names ("can we speak Spanish?"), longest name first.
+
+        `speaking`: the conversation's language, whose ordinary words are not names.
+        """
         normalised = f" {_normalise(text)} "
-        for name in sorted(self.names, key=len, reverse=True):
+        ordinary = self.not_names.get(speaking or "", set())
+        for name in sorted(set(self.names) - ordinary, key=len, reverse=True):
             # Two letters ("en") would match ordinary words; two CJK characters ("中文") are a name.
             if (len(name) > 2 or _UNSPACED.search(name)) and _contains(normalised, _normalise(name)):
                 return self.names[name]
@@ -122,10 +132,23 @@ class Catalog:
                 best = (len(phrase), meaning)
         return best[1] if best else None
 
-    def keyword(self, group: str, text: str, language: str | None) -> str | None:
-        """The meaning of a message that is exactly one of the group's phrases ("STOP" → stop)."""
+    def keyword(self, group: str, text: str, language: str | None, anywhere: bool = False) -> str | None:
+        """The meaning of a message that is exactly one of the group's phrases ("STOP" → stop).
+
+        `anywhere`: also in every other language, after the customer's (a Malay "berhenti" stops
+        messages in a conversation that started in English).
+        """
         said = _normalise(text)
-        return next((meaning for phrase, meaning in self._phrases(group, language) if phrase == said), None)
+        languages = [language, *(sorted(self.languages) if anywhere else [])]
+        return next(
+            (
+                meaning
+                for lang in dict.fromkeys(languages)
+                for phrase, meaning in self._phrases(group, lang)
+                if phrase == said
+            ),
+            None,
+        )
 
     def without(self, group: str, text: str, language: str | None) -> str:
         """The text, case and width folded, with the group's phrases taken out ("pay on the 15th" → "15th")."""

@@ -61,7 +61,7 @@ async def _incoming(request: Request, state: AppState, channel: str) -> Response
             language_source="profile" if customer else "default",
         )
         options = [b["payload"] for b in await conversations.recent_buttons(session, conversation.id)]
-    keyword = state.catalog.keyword("sms_keywords", body, conversation.language)
+    keyword = state.catalog.keyword("sms_keywords", body, conversation.language, anywhere=True)
     if keyword:
         await _answer_keyword(
             state, InboundMessage(conversation.id, channel, body, sid), conversation, address, keyword

@@ -83,7 +83,23 @@ def test_short_messages_are_told_apart_at_least_97_percent_of_the_time():
 
 
 @pytest.mark.parametrize(
-    "said", ["ok", "okay", "yes", "thanks", "1", "2", "ya", "no", "👍", "🙏🙏", "CN-100234", "$50", "12/04/1988", "?"]
+    "said",
+    [
+        "ok",
+        "okay",
+        "yes",
+        "thanks",
+        "1",
+        "2",
+        "ya",
+        "no",
+        "👍",
+        "🙏🙏",
+        "CN-100234",
+        "$50",
+        "12/04/1988",
+        "?",
+    ],
 )
 def test_messages_that_say_nothing_about_language_are_not_guessed(said):
     assert detect_language(said) is None

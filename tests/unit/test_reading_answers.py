@@ -190,3 +190,13 @@ def test_a_number_of_payments_is_read_in_any_language(typed, language):
 def test_text_with_no_single_number_has_no_count():
     assert parse_count("a few payments") is None
     assert parse_count("6 or 8 payments") is None
+
+
+@pytest.mark.parametrize("said", ["BERHENTI", "tigil", "no más", "停止", "หยุด", "중지", "dừng", "配信停止"])
+def test_stop_is_heard_in_every_language_even_in_a_conversation_that_started_in_english(words, said):
+    assert words.keyword("sms_keywords", said, "en", anywhere=True) == "stop"
+
+
+@pytest.mark.parametrize("said", ["ya", "oo", "sí", "はい", "네", "ok"])
+def test_an_ordinary_reply_is_never_a_carrier_keyword(words, said):
+    assert words.keyword("sms_keywords", said, "en", anywhere=True) is None
