@@ -40,7 +40,7 @@ async def test_an_indonesian_customer_agrees_a_plan_by_sms_in_indonesian(stack, 
     phone = Phone(stack, BUDI.phone)
 
     def says(key: str):
-        opening = catalog.render(key, "id").text[:40]
+        opening = catalog.languages["id"][key]["text"].split("{")[0][:40]  # the words before any value
         return lambda reply: opening in reply
 
     greeting = await _exchange(phone, "halo kak", says("utter_greet"))
