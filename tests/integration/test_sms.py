@@ -162,7 +162,8 @@ async def test_a_number_twilio_refuses_for_good_is_marked_failed_with_the_reason
 async def test_stop_is_honoured_before_the_assistant_and_confirmed_once(stack, catalog):
     phone = Phone(stack, MARIA.phone)
     phone.text("STOP")
-    assert await phone.replies_until(lambda r: len(r) >= 1) == [catalog.render("utter_opted_out", "en").text]
+    # Maria's profile says Tagalog: the one confirmation is in Tagalog.
+    assert await phone.replies_until(lambda r: len(r) >= 1) == [catalog.render("utter_opted_out", "tl").text]
     phone.text("what do I owe")  # a reply would be a new contact: it must not be sent
     await asyncio.sleep(2)
     assert len(TWILIO.to(phone.number)) == 1
@@ -182,7 +183,7 @@ async def test_stop_is_honoured_before_the_assistant_and_confirmed_once(stack, c
     finally:
         await database.close()
     phone.text("START")
-    await phone.replies_until(lambda r: r[-1] == catalog.render("sms_resubscribed", "en").text)
+    await phone.replies_until(lambda r: r[-1] == catalog.render("sms_resubscribed", "tl").text)
 
 
 async def test_delivery_receipts_update_the_stored_message(stack):
