@@ -7,7 +7,8 @@ PY311 ?= python3.11
 PY310 ?= $(shell p=$$(pyenv prefix 3.10 2>/dev/null) && echo $$p/bin/python3.10 || command -v python3.10)
 VENV := .venv
 RASA_VENV := .venv-rasa
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) $(wildcard concord_nlu/*.py)
+# What Rasa trains on (data/sentiment and data/vulnerability are the api's, not Rasa's).
+TRAINING_INPUTS := config.yml domain.yml $(shell find data/nlu data/rules data/stories -type f -name '*.yml' 2>/dev/null) $(wildcard concord_nlu/*.py)
 MODEL := models/concord.tar.gz
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM := /usr/bin/chromium

@@ -16,6 +16,7 @@ from api.chat_hub import ChatHub
 from api.routes import health, nlg, pages, telegram, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
+from bot import sentiment
 from bot.channels.telegram import TelegramSender
 from bot.channels.twilio_sms import TwilioSMS, TwilioWhatsApp
 from bot.config import ROOT, Settings, get_settings
@@ -40,7 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog = Catalog(settings.locales_dir, settings.default_language)
         rasa = RasaClient(settings.rasa_base_url(), settings.rasa_timeout_seconds)
         hub = ChatHub(db)
-        detector = await asyncio.to_thread(default_detector)  # trained from data/ in about a second
+        # Trained from data/ in a second or two each; built before the first message arrives.
+        detector = await asyncio.to_thread(default_detector)
+        await asyncio.to_thread(sentiment.load)
         telegram_bot = telegram_bot_for(settings)
         if telegram_bot is not None:
             await telegram_bot.initialize()

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import sentiment
 from bot.audit import record
 from bot.db.models import Conversation, Message
 
@@ -99,3 +100,18 @@ async def set_language(session: AsyncSession, conversation_id: str, language: st
             details={"from": conversation.language, "to": language, "source": source},
         )
     conversation.language, conversation.language_source = language, source
+
+
+async def sentiment_trend(session: AsyncSession, conversation_id: str) -> float | None:
+    """How the customer's latest messages feel on average (bot.sentiment.trend); None before any."""
+    rows = await session.scalars(
+        select(Message.sentiment_score)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "inbound",
+            Message.sentiment_score.is_not(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(sentiment.TREND_WINDOW)
+    )
+    return sentiment.trend(list(reversed(list(rows))))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import sentiment
 from bot.conversations import CHOSEN_LANGUAGE_SOURCES, set_language
 from bot.db.engine import Database
 from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
@@ -181,6 +182,9 @@ class Gateway:
                 error="too_long" if too_long else None,
                 language=conversation.language,
                 detected_language=detected,
+            )
+            message.sentiment_score, message.sentiment_label = sentiment.score(
+                inbound.text, conversation.language
             )
             session.add(message)
             conversation.last_message_at = utcnow()

@@ -20,11 +20,9 @@ from pathlib import Path
 
 import regex
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.naive_bayes import MultinomialNB
-from sklearn.pipeline import make_pipeline
 
 from bot.config import ROOT
+from bot.text_classifier import TextClassifier
 
 # Below this probability the detector says it cannot tell (chosen on tests/nlu, not on the
 # detection set it is reported on; see tests/language/test_detection.py).
@@ -49,7 +47,7 @@ def letters(text: str) -> str:
 
 
 class LanguageDetector:
-    """Naive Bayes over character n-grams (1–4, within words), trained on examples per language."""
+    """Which language, from examples per language (bot.text_classifier)."""
 
     def __init__(self, examples: dict[str, list[str]], confidence: float = CONFIDENCE) -> None:
         self.confidence = confidence
@@ -66,12 +64,10 @@ class LanguageDetector:
             for t in examples[lang]
             if _plain(t) not in self._shared
         ]
-        texts, labels = [t for t, _ in pairs], [lang for _, lang in pairs]
-        self._model = make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1),
-            MultinomialNB(alpha=0.01),
-        )
-        self._model.fit(texts, labels)
+        by_language: dict[str, list[str]] = collections.defaultdict(list)
+        for text, lang in pairs:
+            by_language[lang].append(text)
+        self._classifier = TextClassifier(by_language)
         self.languages = sorted(examples)
 
     def probabilities(self, text: str) -> dict[str, float]:
@@ -82,8 +78,7 @@ class LanguageDetector:
         weight = sum(2 if _DENSE_SCRIPT.match(c) else 1 for c in judged if c.isalpha())
         if weight < MIN_LETTERS:
             return {}
-        [row] = self._model.predict_proba([judged])
-        return dict(zip(self._model.classes_, (float(p) for p in row), strict=True))
+        return self._classifier.probabilities(judged)
 
     def detect(self, text: str) -> str | None:
         probabilities = self.probabilities(text)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -173,6 +174,9 @@ class Message(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     # Inbound: the language the customer wrote in, when it could be told (bot.language).
     detected_language: Mapped[str | None] = mapped_column(String(8))
+    # Inbound: how the message feels (bot.sentiment), −1 upset … 1 pleased, and its label.
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    sentiment_label: Mapped[str | None] = mapped_column(String(8))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -5,7 +5,7 @@ import socket
 import pytest
 from sqlalchemy import select
 
-from bot.conversations import open_conversation, transcript
+from bot.conversations import open_conversation, sentiment_trend, transcript
 from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
 from bot.gateway import Gateway, InboundMessage, UnknownConversation
 from bot.language import default_detector
@@ -130,3 +130,14 @@ async def test_a_chosen_language_changes_only_when_two_messages_in_a_row_say_so(
     assert after_one == ("ja", "picker")
     assert after_a_gap == ("ja", "picker"), "an unclear message in between breaks the run"
     assert await _conversation_language(db, conversation.id) == ("en", "detected")
+
+
+async def test_every_customer_message_is_stored_with_how_it_feels(gateway, db, conversation_id):
+    await gateway.receive(InboundMessage(conversation_id, "web", "thank you so much, that really helps"))
+    await gateway.receive(InboundMessage(conversation_id, "web", "this is ridiculous, I'm so angry"))
+    inbound = [m for m in await _messages(db, conversation_id) if m.direction == Direction.INBOUND]
+    assert [m.sentiment_label for m in inbound] == ["positive", "negative"]
+    assert inbound[0].sentiment_score > 0 > inbound[1].sentiment_score
+    async with db.session() as session:
+        trend = await sentiment_trend(session, conversation_id)
+    assert trend == round((inbound[0].sentiment_score + inbound[1].sentiment_score) / 2, 3)
