@@ -88,7 +88,8 @@ def hints(settings: Settings) -> str:
     lines = [
         "",
         "Concord is running:",
-        f"  chat page       {settings.api_base_url()}/",
+        f"  creditor page   {settings.api_base_url()}/   (the chat widget is in the corner)",
+        f'  widget tag      <script src="{settings.api_base_url()}/widget.js" async></script>',
         f"  health          {settings.api_base_url()}/healthz",
         f"  Rasa            {settings.rasa_base_url()}",
         "",
