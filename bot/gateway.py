@@ -212,15 +212,15 @@ class Gateway:
             .where(Message.conversation_id == conversation.id, Message.direction == Direction.INBOUND)
             .limit(1)
         )
-        choice = next_language(
+        switch_to = next_language(
             conversation.language,
             detected,
             previous,
             first_message=first_message,
             chosen=conversation.language_source in CHOSEN_LANGUAGE_SOURCES,
         )
-        if choice is not None:
-            await set_language(session, conversation.id, choice.language, source="detected")
+        if switch_to is not None:
+            await set_language(session, conversation.id, switch_to, source="detected")
 
     async def _existing(self, inbound: InboundMessage) -> Delivery:
         async with self.db.session() as session:

@@ -14,7 +14,6 @@ or when two messages in a row agree. Asking (`change_language`), the widget's pi
 
 import collections
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,16 +57,12 @@ class LanguageDetector:
             for text in texts:
                 said_in[_plain(text)].add(lang)
         self._shared = {said for said, languages in said_in.items() if len(languages) > 1}
-        pairs = [
-            (letters(t), lang)
-            for lang in sorted(examples)
-            for t in examples[lang]
-            if _plain(t) not in self._shared
-        ]
-        by_language: dict[str, list[str]] = collections.defaultdict(list)
-        for text, lang in pairs:
-            by_language[lang].append(text)
-        self._classifier = TextClassifier(by_language)
+        self._classifier = TextClassifier(
+            {
+                lang: [letters(t) for t in texts if _plain(t) not in self._shared]
+                for lang, texts in examples.items()
+            }
+        )
         self.languages = sorted(examples)
 
     def probabilities(self, text: str) -> dict[str, float]:
@@ -123,24 +118,16 @@ def detect_language(text: str) -> str | None:
     return default_detector().detect(text)
 
 
-@dataclass(frozen=True)
-class LanguageChoice:
-    language: str
-    reason: str
-
-
 def next_language(
     current: str, detected: str | None, previous_detected: str | None, first_message: bool, chosen: bool
-) -> LanguageChoice | None:
-    """Whether this message switches the conversation's language, and why; None keeps it.
+) -> str | None:
+    """The language this message switches the conversation to; None keeps it.
 
     `chosen` says the current language was asked for or picked (not a default or a guess), so a
     first message alone does not overturn it.
     """
     if detected is None or detected == current:
         return None
-    if first_message and not chosen:
-        return LanguageChoice(detected, "detected_first_message")
-    if previous_detected == detected:
-        return LanguageChoice(detected, "detected_twice")
+    if (first_message and not chosen) or previous_detected == detected:
+        return detected
     return None

@@ -88,8 +88,8 @@ async def _link_customer(session, state: AppState, conversation, payload: str) -
     customer = await session.get(Customer, customer_id) if customer_id else None
     if customer is not None:
         conversation.customer_id = customer.id  # like a phone number: possession, not identity
-        conversation.language = state.catalog.resolve_language(customer.language)
-        conversation.language_source = "profile"
+        language = state.catalog.resolve_language(customer.language)
+        await conversations.set_language(session, conversation.id, language, source="profile")
 
 
 async def _button_title(session, conversation_id: str, payload: str) -> str | None:
