@@ -14,7 +14,7 @@ MODEL := models/concord.tar.gz
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test train lint clean telegram-webhook
+.PHONY: help install run test train lint clean telegram-webhook user
 
 help:
 	@echo "make run    start Rasa, actions and api on embedded defaults (SQLite, demo data)"
@@ -22,6 +22,7 @@ help:
 	@echo "make train  train the Rasa model if config.yml, domain.yml or data/ changed"
 	@echo "make lint   ruff"
 	@echo "make clean  remove the local database, models and caches"
+	@echo "make user USERNAME=maria NAME=Maria ROLE=agent LANGUAGES=en,es   add an agent-console user (asks for the password)"
 	@echo "make telegram-webhook  point the Telegram bot at CONCORD_PUBLIC_URL with the webhook secret"
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
@@ -55,6 +56,13 @@ $(CHROMIUM):
 
 test: install $(MODEL) $(CHROMIUM)
 	$(VENV)/bin/python -m pytest
+
+ROLE ?= agent
+LANGUAGES ?= en
+user: $(VENV)/.installed
+	@test -n "$(USERNAME)" -a -n "$(NAME)" || { echo "usage: make user USERNAME=maria NAME=Maria [ROLE=agent|supervisor|admin] [LANGUAGES=en,es]"; exit 1; }
+	$(VENV)/bin/python -m api.cli migrate
+	$(VENV)/bin/python -m api.cli create-user "$(USERNAME)" --name "$(NAME)" --role "$(ROLE)" --languages "$(LANGUAGES)"
 
 telegram-webhook: $(VENV)/.installed
 	$(VENV)/bin/python -m api.cli telegram-webhook

@@ -1,14 +1,18 @@
-"""Session start: a new session forgets verification and picks up the conversation language."""
+"""Session start: a new session forgets verification and picks up the conversation language.
+
+A new session also clears Rasa's pause, so a conversation a person still has is paused again.
+"""
 
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
 from actions.services import database
 from bot import verification
+from bot.handoff import bot_is_paused
 
 
 class ActionSessionStart(ConcordAction):
@@ -20,8 +24,10 @@ class ActionSessionStart(ConcordAction):
     ) -> list[EventType]:
         async with database().transaction() as session:
             await verification.forget_verification(session, tracker.sender_id)
+            with_a_person = await bot_is_paused(session, tracker.sender_id)
         metadata = tracker.get_slot("session_started_metadata") or {}
         events: list[EventType] = [SessionStarted()]
         if metadata.get("language"):
             events.append(SlotSet("language", metadata["language"]))
-        return [*events, ActionExecuted("action_listen")]
+        events.append(ActionExecuted("action_listen"))
+        return [*events, ConversationPaused()] if with_a_person else events

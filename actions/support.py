@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
@@ -14,7 +14,19 @@ from bot.cases import open_case
 from bot.consent import opt_out
 from bot.conversations import get_conversation, set_language
 from bot.db.models import CaseKind
-from bot.handoff import HandoffReason, request_handoff
+from bot.handoff import HandoffReason, request_handoff, waiting_notice_for
+
+
+async def hand_to_a_person(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason
+) -> list[EventType]:
+    """Queue the conversation, say when a person will reply, and fall silent until handed back."""
+    async with database().transaction() as session:
+        await request_handoff(session, tracker.sender_id, reason)
+        conversation = await get_conversation(session, tracker.sender_id)
+        notice = await waiting_notice_for(session, conversation, creditor().staffed_hours, datetime.now(UTC))
+    dispatcher.utter_message(response=notice.key, **notice.values)
+    return [ConversationPaused()]
 
 
 class ActionRequestHuman(ConcordAction):
@@ -24,10 +36,7 @@ class ActionRequestHuman(ConcordAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        async with database().transaction() as session:
-            await request_handoff(session, tracker.sender_id, HandoffReason.CUSTOMER_REQUEST)
-        dispatcher.utter_message(response="utter_handoff_requested")
-        return []
+        return await hand_to_a_person(dispatcher, tracker, HandoffReason.CUSTOMER_REQUEST)
 
 
 class ActionOptOut(ConcordAction):
@@ -81,6 +90,8 @@ class ActionRecordDispute(ConcordAction):
                 datetime.now(UTC),
                 details={"said": tracker.latest_message.get("text", "")[:500]},
             )
+            # A person looks into it; the customer can go on with the assistant until they do.
+            await request_handoff(session, tracker.sender_id, HandoffReason.DISPUTE, pause_bot=False)
         policy = creditor()
         dispatcher.utter_message(response="utter_dispute_recorded")
         dispatcher.utter_message(
@@ -112,7 +123,7 @@ class ActionChangeLanguage(ConcordAction):
 
 
 class ActionFallback(ConcordAction):
-    """Not understood: ask to rephrase once; the second time, offer the main choices and a person."""
+    """Not understood: ask to rephrase once; the second time in a row, bring in a person."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -120,10 +131,11 @@ class ActionFallback(ConcordAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_default" if _fallbacks_in_a_row(tracker) >= 2 else "utter_rephrase"
-        )
-        return []
+        if _fallbacks_in_a_row(tracker) < 2:
+            dispatcher.utter_message(response="utter_rephrase")
+            return []
+        dispatcher.utter_message(response="utter_handoff_not_understood")
+        return await hand_to_a_person(dispatcher, tracker, HandoffReason.NOT_UNDERSTOOD)
 
 
 def _fallbacks_in_a_row(tracker: Tracker) -> int:

@@ -1,7 +1,8 @@
-"""Operating Concord: `python -m api.cli migrate | seed | run | hints`."""
+"""Operating Concord: `python -m api.cli migrate | seed | run | hints | create-user`."""
 
 import argparse
 import asyncio
+import getpass
 import os
 import signal
 import subprocess
@@ -31,6 +32,22 @@ async def seed(settings: Settings) -> bool:
             return await seed_if_empty(session)
     finally:
         await db.close()
+
+
+async def create_user(settings: Settings, username: str, name: str, role: str, languages: list[str]) -> str:
+    """A console user; the password comes from CONCORD_NEW_USER_PASSWORD or is asked for (never an argument)."""
+    from bot.agents import AgentError, create_agent
+
+    password = os.environ.get("CONCORD_NEW_USER_PASSWORD") or getpass.getpass(f"password for {username}: ")
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            agent = await create_agent(session, username, name, password, role, languages)
+    except AgentError as error:
+        raise SystemExit(f"not created: {error}") from None
+    finally:
+        await db.close()
+    return f"created {agent.role.value} {agent.username} ({', '.join(agent.languages) or 'no languages'})"
 
 
 def process_environment(settings: Settings) -> dict[str, str]:
@@ -148,6 +165,13 @@ def main() -> int:
     sub.add_parser("telegram-webhook", help="point the Telegram bot at this api, with the webhook secret")
     link_parser = sub.add_parser("telegram-link", help="print a Telegram deep link for an account's customer")
     link_parser.add_argument("reference")
+    user_parser = sub.add_parser("create-user", help="add a console user (agent, supervisor or admin)")
+    user_parser.add_argument("username")
+    user_parser.add_argument("--name", required=True, help="shown to customers, e.g. 'Maria'")
+    user_parser.add_argument("--role", default="agent", choices=["agent", "supervisor", "admin"])
+    user_parser.add_argument(
+        "--languages", default="en", help="comma-separated codes the person reads, e.g. en,id"
+    )
     run_parser = sub.add_parser("run", help="migrate, seed, start Rasa, actions and api, wait until healthy")
     run_parser.add_argument(
         "only", nargs="*", choices=["rasa", "actions", "api", []], help="start only these"
@@ -163,6 +187,9 @@ def main() -> int:
         print(hints(settings))
     elif args.command == "telegram-webhook":
         print(f"webhook set; the bot is {asyncio.run(set_telegram_webhook(settings))}")
+    elif args.command == "create-user":
+        languages = [code.strip() for code in args.languages.split(",") if code.strip()]
+        print(asyncio.run(create_user(settings, args.username, args.name, args.role, languages)))
     elif args.command == "telegram-link":
         print(asyncio.run(telegram_link(settings, args.reference)))
     else:

@@ -13,10 +13,12 @@ from limits.storage import storage_from_string
 from telegram import Bot
 
 from api.chat_hub import ChatHub
-from api.routes import health, nlg, pages, telegram, twilio_sms, webchat
+from api.console_hub import ConsoleHub
+from api.routes import console, health, nlg, pages, telegram, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
-from bot import sentiment
+from bot import sentiment, vulnerability
+from bot.care import MoodRule
 from bot.channels.telegram import TelegramSender
 from bot.channels.twilio_sms import TwilioSMS, TwilioWhatsApp
 from bot.config import ROOT, Settings, get_settings
@@ -39,34 +41,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         db = Database(settings.database_url)
         catalog = Catalog(settings.locales_dir, settings.default_language)
-        rasa = RasaClient(settings.rasa_base_url(), settings.rasa_timeout_seconds)
+        rasa = RasaClient(settings.rasa_base_url(), settings.rasa_timeout_seconds, settings.rasa_token)
         hub = ChatHub(db)
         # Trained from data/ in a second or two each; built before the first message arrives.
         detector = await asyncio.to_thread(default_detector)
         await asyncio.to_thread(sentiment.load)
+        await asyncio.to_thread(vulnerability.load)
         telegram_bot = telegram_bot_for(settings)
         if telegram_bot is not None:
             await telegram_bot.initialize()
+        console_hub = ConsoleHub()
+        creditor = load_policy(ROOT / "creditor.yml")
+        gateway = Gateway(
+            db,
+            rasa,
+            catalog,
+            settings.max_message_chars,
+            detector,
+            policy=creditor,
+            mood=MoodRule(settings.handoff_mood_threshold, settings.handoff_mood_messages),
+            formatters={"sms": as_sms, "whatsapp": as_numbered_text},
+        )
+        gateway.listeners.append(console_hub.changed)
         state = AppState(
             settings=settings,
             db=db,
             catalog=catalog,
             rasa=rasa,
-            gateway=Gateway(
-                db,
-                rasa,
-                catalog,
-                settings.max_message_chars,
-                detector,
-                formatters={"sms": as_sms, "whatsapp": as_numbered_text},
-            ),
+            gateway=gateway,
             tokens=SessionTokens(settings.secret_key, settings.webchat_session_days * 86_400),
             hub=hub,
             outbox=Outbox(db, _senders(settings, telegram_bot), settings.outbox_backoff_seconds),
-            creditor=load_policy(ROOT / "creditor.yml"),
+            creditor=creditor,
             telegram_bot=telegram_bot,
             rate_limiter=MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
             webchat_limit=parse_limit(settings.webchat_rate_limit),
+            console=console_hub,
+            console_login_limit=parse_limit(settings.console_login_limit),
         )
         app.state.concord = state
         workers = [
@@ -87,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await db.close()
 
     app = FastAPI(title="Concord", lifespan=lifespan)
-    for module in (health, nlg, pages, telegram, twilio_sms, webchat):
+    for module in (console, health, nlg, pages, telegram, twilio_sms, webchat):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     # The widget on a creditor's page reads its wording from /widget/config across origins.

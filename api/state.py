@@ -9,9 +9,11 @@ from limits.aio.strategies import RateLimiter
 from telegram import Bot
 
 from api.chat_hub import ChatHub
+from api.console_hub import ConsoleHub
 from api.session_tokens import SessionTokens
 from bot.config import Settings
 from bot.db.engine import Database
+from bot.db.models import Message
 from bot.gateway import Gateway
 from bot.i18n import Catalog
 from bot.outbox import Outbox
@@ -34,8 +36,15 @@ class AppState:
     # Frames one web-chat conversation may send, counted wherever `rate_limit_storage` says.
     rate_limiter: RateLimiter
     webchat_limit: RateLimitItem
+    console: ConsoleHub
+    console_login_limit: RateLimitItem
     # Set when something was queued, so the outbox worker sends it now rather than at its next poll.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def deliver(self, conversation_id: str, messages: list[Message]) -> None:
+        """Send stored messages: to open web chat tabs now, to other channels through the outbox."""
+        await self.hub.deliver(conversation_id, messages)
+        self.outbox_wakeup.set()
 
 
 def app_state(request: Request) -> AppState:

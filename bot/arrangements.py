@@ -4,6 +4,7 @@ Every arrangement is checked against the creditor's policy again right before it
 """
 
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -169,7 +170,7 @@ async def request_hardship(
     )
     stored = await _store(session, arrangement, customer, "hardship_requested")
     await pause_collection(session, account, "hardship_review", now)
-    await request_handoff(session, conversation_id, HandoffReason.HARDSHIP)
+    await request_handoff(session, conversation_id, HandoffReason.HARDSHIP, pause_bot=False)
     return stored
 
 
@@ -192,5 +193,44 @@ async def _store(
         conversation_id=arrangement.conversation_id,
         customer_id=customer.id,
         details={"reference": arrangement.reference, "kind": arrangement.kind.value},
+    )
+    return arrangement
+
+
+class HardshipDecision(StrEnum):
+    APPROVE = "approve"
+    ADJUST = "adjust"  # approve with the amount a person set
+    DECLINE = "decline"
+
+
+async def decide_hardship(
+    session: AsyncSession,
+    arrangement_id: int,
+    decision: HardshipDecision,
+    actor: str,
+    affordable_minor: int | None = None,
+) -> Arrangement:
+    """A person's decision on a pending hardship request; the account's pause stays until they lift it."""
+    arrangement = await session.get(Arrangement, arrangement_id)
+    if arrangement is None or arrangement.kind != ArrangementKind.HARDSHIP:
+        raise LookupError("no such hardship request")
+    if arrangement.status != ArrangementStatus.PENDING_APPROVAL:
+        raise ValueError("this request has already been decided")
+    if decision == HardshipDecision.ADJUST:
+        if affordable_minor is None or affordable_minor <= 0:
+            raise ValueError("an adjusted plan needs an amount above zero")
+        arrangement.details = {**arrangement.details, "affordable_minor": affordable_minor}
+    arrangement.status = (
+        ArrangementStatus.DECLINED if decision == HardshipDecision.DECLINE else ArrangementStatus.ACTIVE
+    )
+    record(
+        session,
+        actor,
+        f"hardship_{decision.value}",
+        conversation_id=arrangement.conversation_id,
+        details={
+            "reference": arrangement.reference,
+            "affordable_minor": arrangement.details.get("affordable_minor"),
+        },
     )
     return arrangement

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_backoff_seconds: list[float] = [2, 10, 30, 120, 600, 1800]
 
+    # Hand a conversation to a person when the average mood of its latest messages (bot.sentiment,
+    # −1…1) falls below this, once there are at least this many.
+    handoff_mood_threshold: float = Field(default=-0.5, ge=-1, le=1)
+    handoff_mood_messages: int = Field(default=3, ge=1)
+    # Agent console: how long a sign-in lasts, and sign-in attempts allowed per username.
+    console_session_hours: float = Field(default=12, gt=0)
+    console_login_limit: str = "10/minute"
+
     verification_max_failures: int = Field(default=3, ge=1)
     verification_lock_minutes: int = Field(default=30, ge=1)
 

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import sentiment
 from bot.audit import record
-from bot.db.models import Conversation, Message
+from bot.db.models import Agent, Conversation, Message, Note
 
 # Languages the customer chose (asked for, picked, set on their profile or their Telegram app):
 # one message in another language does not overturn them, two in a row do (bot.language).
@@ -115,3 +115,12 @@ async def sentiment_trend(session: AsyncSession, conversation_id: str) -> float 
         .limit(sentiment.TREND_WINDOW)
     )
     return sentiment.trend(list(reversed(list(rows))))
+
+
+async def add_note(session: AsyncSession, conversation_id: str, agent: Agent, text: str) -> Note:
+    """An internal note by an agent; never sent to the customer."""
+    note = Note(conversation_id=conversation_id, agent_id=agent.id, text=text)
+    session.add(note)
+    await session.flush()
+    record(session, agent.username, "note_added", conversation_id=conversation_id)
+    return note

@@ -16,13 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import sentiment
+from bot import care, sentiment, vulnerability
 from bot.conversations import CHOSEN_LANGUAGE_SOURCES, set_language
 from bot.db.engine import Database
-from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
+from bot.db.models import Agent, Conversation, Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
+from bot.handoff import bot_is_paused
 from bot.i18n import Catalog
 from bot.language import LanguageDetector, next_language
+from bot.policy import CreditorPolicy
 from bot.rasa_client import AssistantUnavailable, BotReply, RasaClient
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,9 @@ class Delivery:
     duplicate: bool = False
     rejected: str | None = None
     replies: list[Message] = field(default_factory=list)
+    # Answered by bot.care instead of the assistant; and whether the assistant must now fall silent.
+    cared_for: bool = False
+    pause_assistant: bool = False
 
 
 class Gateway:
@@ -73,12 +78,18 @@ class Gateway:
         catalog: Catalog,
         max_message_chars: int,
         detector: LanguageDetector,
+        policy: CreditorPolicy,
+        mood: care.MoodRule,
         formatters: dict[str, Formatter] | None = None,
     ) -> None:
         self.db = db
         self.rasa = rasa
         self.catalog = catalog
         self.detector = detector
+        self.policy = policy
+        self.mood = mood
+        # Called with a conversation's id whenever something is stored in it (the agent console).
+        self.listeners: list[Callable[[str], None]] = []
         self.max_message_chars = max_message_chars
         self.formatters = formatters or {}
         # One conversation's messages are answered one at a time, in order. A lock lives only
@@ -97,10 +108,51 @@ class Gateway:
                 delivery = await self._store(inbound)
             except IntegrityError:  # the same provider message raced in from another process
                 delivery = await self._existing(inbound)
-            if delivery.duplicate or delivery.rejected:
+            if not delivery.duplicate:
+                self._changed(inbound.conversation_id)
+            if delivery.pause_assistant:
+                await self._pause_assistant(inbound.conversation_id)
+            if delivery.duplicate or delivery.rejected or delivery.cared_for:
                 return delivery
             delivery.replies = await self._answer_waiting(inbound.conversation_id)
+            self._changed(inbound.conversation_id)
             return delivery
+
+    async def send_as_person(self, conversation_id: str, agent: Agent, text: str) -> list[Message]:
+        """An agent's reply, stored for delivery on the customer's own channel."""
+        async with self._lock(conversation_id), self.db.transaction() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise UnknownConversation(conversation_id)
+            stored = self._outbound(conversation, None, Sender.AGENT, text, [])
+            for message in stored:
+                message.agent_id = agent.id
+            session.add_all(stored)
+        self._changed(conversation_id)
+        return stored
+
+    async def send_notice(
+        self, conversation_id: str, key: str, values: dict[str, object] | None = None
+    ) -> list[Message]:
+        """A message from locales to the customer, outside the assistant (a person joined, a decision)."""
+        async with self._lock(conversation_id), self.db.transaction() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise UnknownConversation(conversation_id)
+            stored = self._rendered(conversation, None, key, values or {})
+            session.add_all(stored)
+        self._changed(conversation_id)
+        return stored
+
+    def _changed(self, conversation_id: str) -> None:
+        for listener in self.listeners:
+            listener(conversation_id)
+
+    async def _pause_assistant(self, conversation_id: str) -> None:
+        try:
+            await self.rasa.pause(conversation_id)
+        except AssistantUnavailable as error:  # the gateway keeps it silent meanwhile (_answer_waiting)
+            log.warning("could not pause the assistant (%s); the gateway holds its replies", error)
 
     async def reply_directly(
         self, inbound: InboundMessage, key: str, values: dict[str, object], purpose: str | None = None
@@ -167,8 +219,9 @@ class Gateway:
             if inbound.channel_message_id and (existing := await _find(session, inbound)):
                 return Delivery(existing.id, duplicate=True, replies=await _replies_to(session, existing.id))
             too_long = len(inbound.text) > self.max_message_chars
-            # What the customer typed, not a button they pressed, tells their language.
-            detected = None if too_long or inbound.interpreted else self.detector.detect(inbound.text)
+            # What the customer typed, not a button they pressed, tells their language and feelings.
+            typed = not (too_long or inbound.interpreted)
+            detected = self.detector.detect(inbound.text) if typed else None
             await self._follow_language(session, conversation, detected)
             message = Message(
                 conversation_id=conversation.id,
@@ -186,10 +239,36 @@ class Gateway:
             message.sentiment_score, message.sentiment_label = sentiment.score(
                 inbound.text, conversation.language
             )
+            message.vulnerability_cue = (
+                vulnerability.detect(inbound.text, conversation.language) if typed else None
+            )
             session.add(message)
-            conversation.last_message_at = utcnow()
+            conversation.last_message_at = now = utcnow()
             await session.flush()
-            return Delivery(message.id, rejected="too_long" if too_long else None)
+            if too_long:
+                return Delivery(message.id, rejected="too_long")
+            reply = await care.respond(
+                session, conversation, message, self.catalog, self.policy, self.mood, now
+            )
+            if reply is None or not reply.responses:
+                return Delivery(message.id, pause_assistant=bool(reply and reply.pause_assistant))
+            replies = [
+                part
+                for key, values in reply.responses
+                for part in self._rendered(conversation, message.id, key, values)
+            ]
+            session.add_all(replies)
+            message.status = MessageStatus.ANSWERED
+            return Delivery(
+                message.id, replies=replies, cared_for=True, pause_assistant=reply.pause_assistant
+            )
+
+    def _rendered(
+        self, conversation: Conversation, reply_to_id: int | None, key: str, values: dict[str, object]
+    ) -> list[Message]:
+        rendered = self.catalog.render(key, conversation.language, values)
+        buttons = [{"title": b.title, "payload": b.payload} for b in rendered.buttons]
+        return self._outbound(conversation, reply_to_id, Sender.SYSTEM, rendered.text, buttons)
 
     async def _follow_language(
         self, session: AsyncSession, conversation: Conversation, detected: str | None
@@ -238,6 +317,10 @@ class Gateway:
                     .order_by(Message.id)
                 )
             )
+            paused = await bot_is_paused(session, conversation_id)
+        if paused:
+            await self._leave_to_person(conversation, waiting)
+            return []
         if not include_fresh and not any(m.status == MessageStatus.PENDING for m in waiting):
             waiting = [m for m in waiting if m.created_at < utcnow() - STALLED_AFTER]
         replies: list[Message] = []
@@ -254,6 +337,21 @@ class Gateway:
                 break
             replies += await self._store_replies(conversation, message, bot_replies)
         return replies
+
+    async def _leave_to_person(self, conversation: Conversation, waiting: list[Message]) -> None:
+        """A person has the conversation: the paused assistant only records what was said."""
+        for message in waiting:
+            try:
+                said = await self.rasa.send(
+                    conversation.id, message.interpreted or message.text, _metadata(conversation)
+                )
+            except AssistantUnavailable as error:
+                log.info("the paused assistant did not record a message (%s)", error)
+                said = []
+            if said:  # session expiry un-pauses Rasa; actions/session.py re-pauses, and this holds meanwhile
+                log.warning("the assistant answered during a handoff; its replies were held back")
+        async with self.db.transaction() as session:
+            await _set_status(session, [m.id for m in waiting], MessageStatus.WITH_PERSON)
 
     async def _store_replies(
         self, conversation: Conversation, inbound: Message, bot_replies: list[BotReply]
@@ -288,7 +386,7 @@ class Gateway:
     def _outbound(
         self,
         conversation: Conversation,
-        reply_to_id: int,
+        reply_to_id: int | None,
         sender: Sender,
         text: str,
         buttons: list[dict[str, str]],

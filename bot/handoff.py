@@ -1,12 +1,23 @@
-"""Asking for a person: one open request per conversation, at the most urgent reason given."""
+"""Handing a conversation to a person: the queue, claiming, and handing back.
 
+One open handoff per conversation, at the most urgent reason given. While it is open and
+`bot_paused`, the assistant stays silent (bot.gateway) and a person answers from the console.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from babel.dates import format_skeleton, format_time
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record
-from bot.db.models import Handoff
+from bot.db.models import Agent, Conversation, Customer, Handoff, HandoffStatus
+from bot.db.types import utcnow
+from bot.i18n import formatting_locale
+from bot.policy import StaffedHours
 
 
 class HandoffReason(StrEnum):
@@ -16,19 +27,40 @@ class HandoffReason(StrEnum):
     HARDSHIP = "hardship"
     NEGATIVE_SENTIMENT = "negative_sentiment"
     CUSTOMER_REQUEST = "customer_request"
+    NOT_UNDERSTOOD = "not_understood"
 
 
 # Lower is more urgent: crisis > other vulnerability > dispute > hardship > sentiment > request.
 PRIORITY = {reason: rank for rank, reason in enumerate(HandoffReason, start=1)}
+OPEN = (HandoffStatus.REQUESTED.value, HandoffStatus.CLAIMED.value)
 
 
-async def request_handoff(session: AsyncSession, conversation_id: str, reason: HandoffReason) -> Handoff:
+class HandoffConflict(Exception):
+    """The handoff is not in a state that allows this (already claimed, already ended)."""
+
+
+async def request_handoff(
+    session: AsyncSession, conversation_id: str, reason: HandoffReason, pause_bot: bool = True
+) -> Handoff:
+    """Queue the conversation for a person (or raise the urgency of its open request).
+
+    `pause_bot`: the assistant falls silent now; a hardship review waits without pausing it.
+    """
     handoff = await open_handoff(session, conversation_id)
     if handoff is None:
-        handoff = Handoff(conversation_id=conversation_id, reason=reason.value, priority=PRIORITY[reason])
+        handoff = Handoff(
+            conversation_id=conversation_id,
+            reason=reason.value,
+            priority=PRIORITY[reason],
+            bot_paused=pause_bot,
+            status=HandoffStatus.REQUESTED.value,
+        )
         session.add(handoff)
-    elif PRIORITY[reason] < handoff.priority:
-        handoff.reason, handoff.priority = reason.value, PRIORITY[reason]
+    else:
+        if PRIORITY[reason] < handoff.priority:
+            handoff.reason, handoff.priority = reason.value, PRIORITY[reason]
+        handoff.bot_paused = handoff.bot_paused or pause_bot
+    await session.flush()
     record(
         session, "bot", "handoff_requested", conversation_id=conversation_id, details={"reason": reason.value}
     )
@@ -37,5 +69,97 @@ async def request_handoff(session: AsyncSession, conversation_id: str, reason: H
 
 async def open_handoff(session: AsyncSession, conversation_id: str) -> Handoff | None:
     return await session.scalar(
-        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status != "closed")
+        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(OPEN))
+    )
+
+
+async def bot_is_paused(session: AsyncSession, conversation_id: str) -> bool:
+    """Whether a person has (or is about to take) the conversation, so the assistant is silent."""
+    return bool(
+        await session.scalar(
+            select(Handoff.id).where(
+                Handoff.conversation_id == conversation_id,
+                Handoff.status.in_(OPEN),
+                Handoff.bot_paused.is_(True),
+            )
+        )
+    )
+
+
+async def queue(session: AsyncSession) -> list[tuple[Handoff, Conversation]]:
+    """Waiting conversations, most urgent first and first come first within a priority."""
+    rows = await session.execute(
+        select(Handoff, Conversation)
+        .join(Conversation, Conversation.id == Handoff.conversation_id)
+        .where(Handoff.status == HandoffStatus.REQUESTED.value)
+        .order_by(Handoff.priority, Handoff.created_at, Handoff.id)
+    )
+    return [(handoff, conversation) for handoff, conversation in rows]
+
+
+def can_read(agent: Agent, conversation: Conversation) -> bool:
+    """Agents are offered conversations in the languages they read; supervisors see all."""
+    return agent.role != "agent" or conversation.language in (agent.languages or [])
+
+
+async def claim(session: AsyncSession, handoff_id: int, agent: Agent) -> Handoff:
+    """Take a waiting conversation. Atomic: when two agents claim at once, exactly one gets it."""
+    claimed = await session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.REQUESTED.value)
+        .values(
+            status=HandoffStatus.CLAIMED.value, claimed_by_id=agent.id, claimed_at=utcnow(), bot_paused=True
+        )
+    )
+    if claimed.rowcount != 1:
+        raise HandoffConflict("someone else has already taken this conversation")
+    handoff = await session.get(Handoff, handoff_id, populate_existing=True)
+    record(session, agent.username, "handoff_claimed", conversation_id=handoff.conversation_id)
+    return handoff
+
+
+async def end(
+    session: AsyncSession, handoff: Handoff, agent: Agent, status: HandoffStatus, outcome: str
+) -> None:
+    """Hand back to the assistant (RETURNED) or close (CLOSED), with the outcome."""
+    if handoff.status not in OPEN:
+        raise HandoffConflict("this conversation is no longer with a person")
+    handoff.status, handoff.outcome, handoff.ended_at = status.value, outcome, utcnow()
+    record(
+        session,
+        agent.username,
+        f"handoff_{status.value}",
+        conversation_id=handoff.conversation_id,
+        details={"outcome": outcome},
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What to tell a customer waiting for a person: a response key and its values."""
+
+    key: str
+    values: dict[str, str]
+
+
+def waiting_notice(hours: StaffedHours, now: datetime, locale: str, timezone: str | None) -> Notice:
+    """A person will reply soon, or, outside staffed hours, from when (in the customer's time)."""
+    opening = hours.next_opening(now)
+    if opening is None:
+        return Notice("utter_handoff_requested", {})
+    zone = ZoneInfo(timezone or hours.timezone)
+    day = format_skeleton("MMMEd", opening, tzinfo=zone, locale=locale)
+    when = f"{day} {format_time(opening, 'short', tzinfo=zone, locale=locale)}"
+    return Notice("utter_handoff_after_hours", {"opens_at": when})
+
+
+async def waiting_notice_for(
+    session: AsyncSession, conversation: Conversation, hours: StaffedHours, now: datetime
+) -> Notice:
+    """`waiting_notice` in the conversation's language and, when we know them, the customer's time."""
+    customer = await session.get(Customer, conversation.customer_id) if conversation.customer_id else None
+    if customer is None:
+        return waiting_notice(hours, now, conversation.language, None)
+    return waiting_notice(
+        hours, now, formatting_locale(conversation.language, customer.locale), customer.timezone
     )

@@ -21,6 +21,7 @@ import regex
 import yaml
 
 from bot.config import ROOT
+from bot.nlu_data import examples_by_intent
 from bot.text_classifier import TextClassifier
 
 # Below this probability the detector says it cannot tell (chosen on tests/nlu, not on the
@@ -32,8 +33,6 @@ MIN_LETTERS = 3
 _DENSE_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Account references, numbers, links and amounts say nothing about the language.
 _NOT_LANGUAGE = re.compile(r"https?://\S+|\b[A-Za-z]{2}[\s-]?\d{6}\b|[\d.,:/$€£¥₱₹₩₫฿%+-]+")
-_EXAMPLE_LINE = re.compile(r"^\s*-\s+(.*)$")
-_ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 def _plain(text: str) -> str:
@@ -88,15 +87,10 @@ def training_examples(nlu_dir: Path, locales_dir: Path) -> dict[str, list[str]]:
     examples: dict[str, list[str]] = {}
     for locale in sorted(locales_dir.glob("*.yml")):
         language = locale.stem
-        texts = [
-            _ANNOTATION.sub(r"\1", match.group(1)).strip()
-            for path in sorted((nlu_dir / language).rglob("*.yml"))
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if (match := _EXAMPLE_LINE.match(line))
-        ]
+        texts = [text for said in examples_by_intent(nlu_dir / language).values() for text in said]
         words = (yaml.safe_load(locale.read_text(encoding="utf-8")) or {}).get("words", {})
         texts += list(_phrases(words))
-        examples[language] = [t for t in texts if t and not t.startswith("\\b")]
+        examples[language] = [t for t in texts if t]
     return examples
 
 

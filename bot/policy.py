@@ -1,7 +1,9 @@
 """The creditor's policy, read from `creditor.yml`: what may be offered, never hard-coded."""
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -26,6 +28,38 @@ class ArrangementPolicy:
             raise ValueError(f"creditor.yml sets no smallest instalment for {currency}") from None
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class StaffedHours:
+    timezone: str
+    days: frozenset[int]  # 0 is Monday
+    opens: time
+    closes: time
+
+    def next_opening(self, now: datetime) -> datetime | None:
+        """When people are next at work; None while they are (so a reply comes soon)."""
+        local = now.astimezone(ZoneInfo(self.timezone))
+        if local.weekday() in self.days and self.opens <= local.time() < self.closes:
+            return None
+        for days_ahead in range(8):
+            day = (local + timedelta(days=days_ahead)).date()
+            opening = datetime.combine(day, self.opens, tzinfo=local.tzinfo)
+            if day.weekday() in self.days and opening > local:
+                return opening
+        raise ValueError("staffed_hours names no working day")
+
+
+@dataclass(frozen=True)
+class SupportLines:
+    """Where someone in crisis or danger can get help now, in one jurisdiction."""
+
+    crisis: str
+    family_violence: str
+    emergency: str
+
+
 @dataclass(frozen=True)
 class CreditorPolicy:
     name: str
@@ -35,6 +69,12 @@ class CreditorPolicy:
     phone: str
     website: str
     debt_advice: dict[str, str]
+    home_jurisdiction: str
+    support_lines: dict[str, SupportLines]
+    staffed_hours: StaffedHours
+
+    def support_lines_for(self, jurisdiction: str | None) -> SupportLines:
+        return self.support_lines.get(jurisdiction or "") or self.support_lines[self.home_jurisdiction]
 
     def debt_advice_for(self, jurisdiction: str) -> str:
         return self.debt_advice.get(jurisdiction) or self.debt_advice["default"]
@@ -62,4 +102,17 @@ def load_policy(path: Path) -> CreditorPolicy:
         phone=data["contact"]["phone"],
         website=data["contact"]["website"],
         debt_advice=dict(data["debt_advice"]),
+        home_jurisdiction=data["home_jurisdiction"],
+        support_lines={code: SupportLines(**lines) for code, lines in data["support_lines"].items()},
+        staffed_hours=_staffed_hours(data["staffed_hours"]),
+    )
+
+
+def _staffed_hours(data: dict) -> StaffedHours:
+    ZoneInfo(data["timezone"])  # an unknown zone fails here, at start-up
+    return StaffedHours(
+        timezone=data["timezone"],
+        days=frozenset(DAYS.index(day) for day in data["days"]),
+        opens=time.fromisoformat(data["opens"]),
+        closes=time.fromisoformat(data["closes"]),
     )

@@ -25,8 +25,9 @@ class BotReply:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+    def __init__(self, base_url: str, timeout_seconds: float, token: str = "") -> None:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds)
+        self._token = token
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         try:
@@ -46,6 +47,27 @@ class RasaClient:
             for item in response.json()
             if item.get("text")
         ]
+
+    async def pause(self, sender_id: str) -> None:
+        """Silence the assistant in this conversation: a person has it (it still records messages)."""
+        await self._append_events(sender_id, [{"event": "pause"}])
+
+    async def resume(self, sender_id: str) -> None:
+        """Give the conversation back. Without the `action_listen` after `resume`, Rasa's next
+        prediction runs on a tracker that still ends in the paused turn and can pause again."""
+        await self._append_events(
+            sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        )
+
+    async def _append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        try:
+            response = await self._http.post(
+                f"/conversations/{sender_id}/tracker/events", params={"token": self._token}, json=events
+            )
+        except httpx.HTTPError as error:
+            raise AssistantUnavailable(type(error).__name__, reachable=False) from error
+        if response.status_code != 200:
+            raise AssistantUnavailable(f"rasa answered {response.status_code}", reachable=True)
 
     async def is_up(self) -> bool:
         try:

@@ -1,23 +1,33 @@
-"""A small text classifier trained from our own labelled examples: naive Bayes over character
-n-grams (scikit-learn). Character n-grams work across scripts, spellings without diacritics and
-mixed languages, and train in about a second, so every process builds it at start-up from data/."""
+"""A small text classifier trained from our own labelled examples over character n-grams
+(scikit-learn). Character n-grams work across scripts, spellings without diacritics and mixed
+languages, and train in seconds, so every process builds it at start-up from data/.
+
+Naive Bayes by default; `balanced` uses logistic regression weighting every label equally, for
+labels whose examples are few against a large ordinary class (bot.vulnerability)."""
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import make_pipeline
 
 
 class TextClassifier:
-    def __init__(self, examples: Mapping[str, Sequence[str]], ngrams: tuple[int, int] = (1, 4)) -> None:
+    def __init__(
+        self, examples: Mapping[str, Sequence[str]], ngrams: tuple[int, int] = (1, 4), balanced: bool = False
+    ) -> None:
         texts = [text for label in sorted(examples) for text in examples[label]]
         labels = [label for label in sorted(examples) for _ in examples[label]]
+        estimator = (
+            LogisticRegression(C=10, class_weight="balanced", max_iter=3000)
+            if balanced
+            else MultinomialNB(alpha=0.01)
+        )
         self._model = make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=ngrams, sublinear_tf=True),
-            MultinomialNB(alpha=0.01),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=ngrams, sublinear_tf=True), estimator
         )
         self._model.fit(texts, labels)
         self.labels = sorted(examples)

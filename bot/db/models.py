@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import UTCDateTime, utcnow
@@ -50,6 +51,7 @@ class MessageStatus(StrEnum):
     PENDING = "pending"  # inbound, waiting for the assistant to be reachable again
     ANSWERED = "answered"  # inbound, the assistant replied
     REJECTED = "rejected"  # inbound, refused (too long, malformed); kept for the record
+    WITH_PERSON = "with_person"  # inbound, for the person who has the conversation
     QUEUED = "queued"  # outbound, stored and not yet handed to the channel
     SENT = "sent"
     DELIVERED = "delivered"
@@ -137,6 +139,8 @@ class Conversation(Base):
     language_source: Mapped[str] = mapped_column(String(16), default="default", server_default="default")
     verified_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A vulnerability cue we asked the customer's consent to note, until they answer (bot.care).
+    pending_consent: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -177,6 +181,10 @@ class Message(Base):
     # Inbound: how the message feels (bot.sentiment), −1 upset … 1 pleased, and its label.
     sentiment_score: Mapped[float | None] = mapped_column(Float)
     sentiment_label: Mapped[str | None] = mapped_column(String(8))
+    # Inbound: the vulnerability cue it shows (bot.vulnerability), if any.
+    vulnerability_cue: Mapped[str | None] = mapped_column(String(24))
+    # Outbound from a person: which agent wrote it.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -310,6 +318,13 @@ class Consent(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class HandoffStatus(StrEnum):
+    REQUESTED = "requested"  # waiting in the queue
+    CLAIMED = "claimed"  # a person has the conversation
+    RETURNED = "returned"  # handed back to the assistant
+    CLOSED = "closed"  # closed by a person with an outcome
+
+
 class Handoff(Base):
     """A conversation that needs a person, and why."""
 
@@ -320,5 +335,78 @@ class Handoff(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
     reason: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="requested")
+    status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.REQUESTED.value)
+    # Whether the assistant stays silent while this is open (a hardship review waits in the
+    # queue while the customer can still use the assistant, until a person claims it).
+    bot_paused: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    claimed_by: Mapped["Agent | None"] = relationship(lazy="joined")
+
+
+class AgentRole(StrEnum):
+    AGENT = "agent"  # works the queue and the conversations they claim
+    SUPERVISOR = "supervisor"  # also sees every conversation and agent
+    ADMIN = "admin"  # also manages users
+
+
+class Agent(Base):
+    """A person who signs in to the console."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2
+    role: Mapped[AgentRole] = mapped_column(_enum(AgentRole))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AgentSession(Base):
+    """A signed-in browser: only a hash of its cookie is stored, with its CSRF token."""
+
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agent: Mapped[Agent] = relationship(lazy="joined")
+
+
+class Note(Base):
+    """An agent's internal note on a conversation; never sent to the customer."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agent: Mapped[Agent] = relationship(lazy="joined")
+
+
+class VulnerabilityFlag(Base):
+    """A vulnerability the customer agreed we note (DOMAIN.md), shown first to any agent."""
+
+    __tablename__ = "vulnerability_flags"
+    __table_args__ = (UniqueConstraint("customer_id", "cue", name="uq_flag_customer_cue"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unknown until the customer is identified; the conversation still shows it.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    cue: Mapped[str] = mapped_column(String(24))
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

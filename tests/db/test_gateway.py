@@ -1,28 +1,11 @@
 """The gateway stores every message first and loses none when the assistant is unreachable."""
 
-import socket
-
 import pytest
 from sqlalchemy import select
 
 from bot.conversations import open_conversation, sentiment_trend, transcript
 from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
-from bot.gateway import Gateway, InboundMessage, UnknownConversation
-from bot.language import default_detector
-from bot.rasa_client import RasaClient
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-async def gateway(db, catalog):
-    rasa = RasaClient(f"http://127.0.0.1:{_closed_port()}", timeout_seconds=2)
-    yield Gateway(db, rasa, catalog, max_message_chars=50, detector=default_detector())
-    await rasa.close()
+from bot.gateway import InboundMessage, UnknownConversation
 
 
 @pytest.fixture

@@ -1,0 +1,234 @@
+"""What the agent console shows: the queue, and one conversation with everything about it.
+
+Plain dicts ready to send as JSON. Customer text is data here; the console renders it as text.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.conversations import sentiment_trend, transcript
+from bot.db.models import (
+    Account,
+    Agent,
+    Arrangement,
+    ArrangementStatus,
+    Conversation,
+    Customer,
+    Handoff,
+    HandoffStatus,
+    Message,
+    Note,
+    VulnerabilityFlag,
+)
+from bot.handoff import OPEN, can_read, queue
+from bot.i18n import Catalog
+from bot.money import Money
+
+CANNED_PREFIX = "canned_"
+AGENT_LOCALE = "en"
+
+
+async def queue_items(session: AsyncSession, agent: Agent, now: datetime) -> list[dict[str, Any]]:
+    """Waiting conversations this agent can read, most urgent first."""
+    return [
+        await _summary(session, handoff, conversation, now)
+        for handoff, conversation in await queue(session)
+        if can_read(agent, conversation)
+    ]
+
+
+async def my_conversations(session: AsyncSession, agent: Agent, now: datetime) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(Handoff, Conversation)
+        .join(Conversation, Conversation.id == Handoff.conversation_id)
+        .where(Handoff.status == HandoffStatus.CLAIMED.value, Handoff.claimed_by_id == agent.id)
+        .order_by(Handoff.priority, Handoff.created_at)
+    )
+    return [await _summary(session, handoff, conversation, now) for handoff, conversation in rows]
+
+
+async def supervisor_view(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """Every open handoff, and every agent with what they hold."""
+    rows = await session.execute(
+        select(Handoff, Conversation)
+        .join(Conversation, Conversation.id == Handoff.conversation_id)
+        .where(Handoff.status.in_(OPEN))
+        .order_by(Handoff.priority, Handoff.created_at)
+    )
+    holding = dict(
+        (
+            await session.execute(
+                select(Handoff.claimed_by_id, func.count())
+                .where(Handoff.status == HandoffStatus.CLAIMED.value)
+                .group_by(Handoff.claimed_by_id)
+            )
+        ).all()
+    )
+    agents = await session.scalars(select(Agent).order_by(Agent.username))
+    return {
+        "conversations": [await _summary(session, h, c, now) for h, c in rows],
+        "agents": [
+            {
+                "username": a.username,
+                "name": a.display_name,
+                "role": a.role.value,
+                "languages": a.languages,
+                "active": a.active,
+                "holding": holding.get(a.id, 0),
+            }
+            for a in agents
+        ],
+    }
+
+
+async def conversation_view(
+    session: AsyncSession, conversation_id: str, agent: Agent, catalog: Catalog, now: datetime
+) -> dict[str, Any] | None:
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        return None
+    handoff = await session.scalar(
+        select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc()).limit(1)
+    )
+    customer_id = conversation.customer_id
+    if customer_id is None and conversation.verified_account_id is not None:
+        customer_id = (await session.get(Account, conversation.verified_account_id)).customer_id
+    customer = await session.get(Customer, customer_id) if customer_id else None
+    notes = await session.scalars(
+        select(Note).where(Note.conversation_id == conversation_id).order_by(Note.id)
+    )
+    return {
+        "conversation": {
+            "id": conversation.id,
+            "channel": conversation.channel,
+            "language": conversation.language,
+            "verified": conversation.verified_account_id is not None,
+            "sentiment_trend": await sentiment_trend(session, conversation_id),
+        },
+        "flags": await _flags(session, conversation, customer_id),
+        "handoff": _handoff(handoff, agent) if handoff else None,
+        "customer": await _customer(session, customer) if customer else None,
+        "messages": [message_item(m) for m in await transcript(session, conversation_id, limit=1000)],
+        "notes": [
+            {"id": n.id, "agent": n.agent.display_name, "text": n.text, "at": n.created_at.isoformat()}
+            for n in notes
+        ],
+        "canned": [
+            {
+                "key": key,
+                "text": catalog.render(key, conversation.language, {"agent": agent.display_name}).text,
+            }
+            for key in sorted(catalog.keys(catalog.default_language))
+            if key.startswith(CANNED_PREFIX)
+        ],
+    }
+
+
+def message_item(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "sender": message.sender.value,
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+        "status": message.status.value,
+        "language": message.detected_language or message.language,
+        "sentiment": message.sentiment_label,
+        "sentiment_score": message.sentiment_score,
+        "cue": message.vulnerability_cue,
+    }
+
+
+async def _summary(
+    session: AsyncSession, handoff: Handoff, conversation: Conversation, now: datetime
+) -> dict[str, Any]:
+    return {
+        "handoff_id": handoff.id,
+        "conversation_id": conversation.id,
+        "reason": handoff.reason,
+        "priority": handoff.priority,
+        "status": handoff.status,
+        "claimed_by": handoff.claimed_by.display_name if handoff.claimed_by else None,
+        "language": conversation.language,
+        "channel": conversation.channel,
+        "waiting_seconds": max(0, int((now - handoff.created_at).total_seconds())),
+        "sentiment_trend": await sentiment_trend(session, conversation.id),
+        "flags": await _flags(session, conversation, conversation.customer_id),
+    }
+
+
+async def _flags(session: AsyncSession, conversation: Conversation, customer_id: int | None) -> list[str]:
+    """Noted vulnerabilities (with consent) and any crisis, which needs no consent to act on."""
+    owner = VulnerabilityFlag.conversation_id == conversation.id
+    if customer_id is not None:
+        owner = owner | (VulnerabilityFlag.customer_id == customer_id)
+    cues = set(await session.scalars(select(VulnerabilityFlag.cue).where(owner)))
+    crisis = await session.scalar(
+        select(Message.id).where(
+            Message.conversation_id == conversation.id, Message.vulnerability_cue == "suicide_risk"
+        )
+    )
+    return sorted(cues | ({"suicide_risk"} if crisis else set()))
+
+
+def _handoff(handoff: Handoff, agent: Agent) -> dict[str, Any]:
+    return {
+        "id": handoff.id,
+        "status": handoff.status,
+        "reason": handoff.reason,
+        "claimed_by": handoff.claimed_by.display_name if handoff.claimed_by else None,
+        "mine": handoff.claimed_by_id == agent.id,
+        "outcome": handoff.outcome,
+    }
+
+
+async def _customer(session: AsyncSession, customer: Customer) -> dict[str, Any]:
+    accounts = list(await session.scalars(select(Account).where(Account.customer_id == customer.id)))
+    arrangements = list(
+        await session.scalars(
+            select(Arrangement)
+            .where(Arrangement.account_id.in_([a.id for a in accounts]))
+            .order_by(Arrangement.id.desc())
+        )
+    )
+    return {
+        "name": customer.full_name,
+        "language": customer.language,
+        "timezone": customer.timezone,
+        "jurisdiction": customer.jurisdiction,
+        "accounts": [
+            {
+                "id": a.id,
+                "reference": a.reference,
+                "product": a.product,
+                "balance": _money(a.balance_minor, a.currency),
+                "overdue": _money(a.overdue_minor, a.currency),
+                "due_date": a.due_date.isoformat(),
+                "status": a.status.value,
+                "collection_paused": a.collection_paused_reason,
+            }
+            for a in accounts
+        ],
+        "arrangements": [
+            {
+                "id": r.id,
+                "reference": r.reference,
+                "kind": r.kind.value,
+                "status": r.status.value,
+                "total": _money(r.total_minor, r.currency),
+                "currency": r.currency,
+                "option": r.details.get("option"),
+                "affordable": _money(r.details["affordable_minor"], r.currency)
+                if r.details.get("affordable_minor")
+                else None,
+                "pending_approval": r.status == ArrangementStatus.PENDING_APPROVAL,
+            }
+            for r in arrangements
+        ],
+    }
+
+
+def _money(minor: int, currency: str) -> str:
+    return Money(minor, currency).format(AGENT_LOCALE)

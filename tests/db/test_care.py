@@ -1,0 +1,152 @@
+"""Distress is answered with care before anything else, on a real database, with the assistant down.
+
+The assistant being unreachable shows these replies come from the gateway itself: a crisis is
+never left waiting for Rasa.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.conversations import open_conversation, transcript
+from bot.db.models import Account, Direction, Handoff, Message, MessageStatus, Sender, VulnerabilityFlag
+from bot.demo_data import seed_if_empty
+from bot.gateway import InboundMessage
+from bot.handoff import waiting_notice
+from tests.db.conftest import POLICY
+
+
+async def _sms_conversation(db, phone: str = "+61412345678") -> str:
+    """Mia's number (a demo customer in Australia), known by possession of the phone."""
+    async with db.transaction() as session:
+        await seed_if_empty(session)
+        conversation = await open_conversation(session, "sms", phone, "en")
+        customer_id = await session.scalar(
+            select(Account.customer_id).where(Account.reference == "CN-100234")
+        )
+        if phone == "+61412345678":
+            conversation.customer_id = customer_id
+        return conversation.id
+
+
+async def _sent(db, conversation_id: str) -> list[Message]:
+    async with db.session() as session:
+        return [m for m in await transcript(session, conversation_id) if m.direction == Direction.OUTBOUND]
+
+
+def _expected(catalog, key: str, language: str = "en", **values) -> str:
+    return catalog.render(key, language, values).text
+
+
+async def test_a_crisis_gets_the_local_crisis_line_a_person_at_once_and_contact_suppressed(
+    gateway, db, catalog
+):
+    conversation_id = await _sms_conversation(db)
+
+    delivery = await gateway.receive(
+        InboundMessage(conversation_id, "sms", "honestly I don't want to be here anymore")
+    )
+
+    lines = POLICY.support_lines["AU"]
+    assert delivery.cared_for and delivery.pause_assistant
+    assert delivery.replies[0].text == _expected(
+        catalog,
+        "care_crisis",
+        crisis_line=lines.crisis,
+        family_violence_line=lines.family_violence,
+        emergency="000",
+    )
+    assert "13 11 14" in delivery.replies[0].text
+    assert "consent" not in " ".join(r.text for r in delivery.replies).casefold()
+    async with db.session() as session:
+        handoff = await session.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id))
+        paused = set(
+            await session.scalars(
+                select(Account.collection_paused_reason).where(Account.reference == "CN-100234")
+            )
+        )
+    assert (handoff.reason, handoff.priority, handoff.bot_paused) == ("crisis", 1, True)
+    assert paused == {"crisis"}
+
+    # Whatever the customer says next waits for the person: no assistant reply, nothing about money.
+    later = await gateway.receive(InboundMessage(conversation_id, "sms", "how much do I owe"))
+    assert later.replies == []
+    async with db.session() as session:
+        stored = await session.get(Message, later.inbound_id)
+    assert stored.status == MessageStatus.WITH_PERSON
+
+
+async def test_the_crisis_line_follows_the_phone_numbers_country_when_the_customer_is_unknown(gateway, db):
+    conversation_id = await _sms_conversation(db, phone="+12025550123")
+    delivery = await gateway.receive(InboundMessage(conversation_id, "sms", "I want to end it all"))
+    assert "988" in delivery.replies[0].text and "911" in delivery.replies[0].text
+
+
+async def test_bereavement_is_met_with_condolences_and_noted_only_with_consent(gateway, db, catalog):
+    conversation_id = await _sms_conversation(db)
+
+    first = await gateway.receive(InboundMessage(conversation_id, "sms", "my mum passed away last week"))
+    assert [r.text for r in first.replies][:1] == [_expected(catalog, "care_bereavement")]
+    assert first.replies[-1].text == _expected(catalog, "consent_ask")
+    async with db.session() as session:
+        assert await session.scalar(select(VulnerabilityFlag.id)) is None, "nothing noted before consent"
+
+    answer = await gateway.receive(InboundMessage(conversation_id, "sms", "yes please"))
+    assert [r.text for r in answer.replies] == [_expected(catalog, "consent_recorded")]
+    async with db.session() as session:
+        flags = list(await session.scalars(select(VulnerabilityFlag)))
+    assert [(f.cue, f.customer_id is not None) for f in flags] == [("bereavement", True)]
+
+    # Told once, not asked again.
+    again = await gateway.receive(
+        InboundMessage(conversation_id, "sms", "since my mother died everything is hard")
+    )
+    assert _expected(catalog, "consent_ask") not in [r.text for r in again.replies]
+
+
+async def test_declining_consent_records_nothing_and_a_button_press_answers_too(gateway, db, catalog):
+    conversation_id = await _sms_conversation(db)
+    await gateway.receive(InboundMessage(conversation_id, "sms", "I was diagnosed with cancer last month"))
+    answer = await gateway.receive(InboundMessage(conversation_id, "sms", "2", interpreted="/consent_no"))
+    assert [r.text for r in answer.replies] == [_expected(catalog, "consent_declined")]
+    async with db.session() as session:
+        assert await session.scalar(select(VulnerabilityFlag.id)) is None
+
+
+async def test_look_alikes_and_everyday_messages_go_to_the_assistant_as_usual(gateway, db, catalog):
+    conversation_id = await _sms_conversation(db)
+    for said in ("this bill is killing me", "hi", "how much do I owe"):
+        delivery = await gateway.receive(InboundMessage(conversation_id, "sms", said))
+        assert not delivery.cared_for, said
+    async with db.session() as session:
+        assert await session.scalar(select(Handoff.id)) is None
+
+
+async def test_a_conversation_that_stays_upset_is_handed_to_a_person(gateway, db, catalog):
+    conversation_id = await _sms_conversation(db)
+    angry = [
+        "this is ridiculous, I'm so angry",
+        "you people are useless and rude",
+        "worst service ever, I'm furious",
+    ]
+    deliveries = [await gateway.receive(InboundMessage(conversation_id, "sms", said)) for said in angry]
+
+    assert not any(d.cared_for for d in deliveries[:-1]), "one or two angry messages are not a trend"
+    assert deliveries[-1].cared_for and deliveries[-1].pause_assistant
+    notice = waiting_notice(POLICY.staffed_hours, datetime.now(UTC), "en_AU", "Australia/Sydney")
+    assert [r.text for r in deliveries[-1].replies] == [
+        _expected(catalog, "handoff_sentiment"),
+        _expected(catalog, notice.key, **notice.values),
+    ]
+    async with db.session() as session:
+        handoff = await session.scalar(select(Handoff))
+    assert handoff.reason == "negative_sentiment"
+
+
+async def test_care_replies_are_stored_as_the_systems_and_answer_the_message(gateway, db):
+    conversation_id = await _sms_conversation(db)
+    delivery = await gateway.receive(InboundMessage(conversation_id, "sms", "I lost my husband in june"))
+    assert {r.sender for r in delivery.replies} == {Sender.SYSTEM}
+    async with db.session() as session:
+        inbound = await session.get(Message, delivery.inbound_id)
+    assert (inbound.status, inbound.vulnerability_cue) == (MessageStatus.ANSWERED, "bereavement")
