@@ -53,7 +53,7 @@ def load() -> TextClassifier:
         step = max(1, len(everyday) // EVERYDAY_PER_LANGUAGE)
         examples[NEUTRAL] += everyday[::step][:EVERYDAY_PER_LANGUAGE]
     return TextClassifier(
-        {label: [t.casefold() for t in texts] for label, texts in examples.items()}, balanced=True
+        {label: [t.casefold() for t in texts] for label, texts in examples.items()}, class_weight="balanced"
     )
 
 

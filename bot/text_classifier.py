@@ -2,8 +2,8 @@
 (scikit-learn). Character n-grams work across scripts, spellings without diacritics and mixed
 languages, and train in seconds, so every process builds it at start-up from data/.
 
-Naive Bayes by default; `balanced` uses logistic regression weighting every label equally, for
-labels whose examples are few against a large ordinary class (bot.vulnerability)."""
+Naive Bayes by default; with `class_weight` ("balanced", or a weight per label) logistic
+regression, for labels whose examples are few beside a large ordinary one (bot.vulnerability)."""
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,14 +17,17 @@ from sklearn.pipeline import make_pipeline
 
 class TextClassifier:
     def __init__(
-        self, examples: Mapping[str, Sequence[str]], ngrams: tuple[int, int] = (1, 4), balanced: bool = False
+        self,
+        examples: Mapping[str, Sequence[str]],
+        ngrams: tuple[int, int] = (1, 4),
+        class_weight: str | Mapping[str, float] | None = None,
     ) -> None:
         texts = [text for label in sorted(examples) for text in examples[label]]
         labels = [label for label in sorted(examples) for _ in examples[label]]
         estimator = (
-            LogisticRegression(C=10, class_weight="balanced", max_iter=3000)
-            if balanced
-            else MultinomialNB(alpha=0.01)
+            MultinomialNB(alpha=0.01)
+            if class_weight is None
+            else LogisticRegression(C=10, class_weight=class_weight, max_iter=3000)
         )
         self._model = make_pipeline(
             TfidfVectorizer(analyzer="char_wb", ngram_range=ngrams, sublinear_tf=True), estimator

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from bot.db.models import Account, Arrangement, ArrangementStatus, Conversation
 from bot.demo_data import DEMO_CUSTOMERS
 from tests.integration.chat_client import ChatClient, bot_texts
-from tests.integration.test_sms import Phone
+from tests.integration.phone import Phone
 from tests.stack import TWILIO
 
 BUDI = DEMO_CUSTOMERS[1]  # Rp 1.250.000 on a personal loan, Jakarta, Indonesian profile

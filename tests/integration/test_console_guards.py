@@ -1,0 +1,110 @@
+"""The console's doors: sign-in, cookies, CSRF, origins, roles and languages, on the real api."""
+
+import httpx
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from tests.integration.console_client import PASSWORD, Console, add_agent
+from tests.integration.phone import Phone
+
+
+@pytest.fixture
+async def signed_in(stack):
+    opened: list[Console] = []
+
+    async def sign_in(username: str, languages: list[str], role: str = "agent") -> Console:
+        await add_agent(stack, username, languages, role)
+        console = Console(stack)
+        assert (await console.sign_in(username)).status_code == 200
+        opened.append(console)
+        return console
+
+    yield sign_in
+    for console in opened:
+        await console.close()
+
+
+async def test_without_signing_in_there_is_only_the_sign_in_page(stack):
+    page = httpx.get(f"{stack.api_url}/console", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/console/login"
+    assert httpx.get(f"{stack.api_url}/console/api/queue").status_code == 401
+    with pytest.raises(InvalidStatus):
+        await websockets.connect(stack.api_url.replace("http", "ws") + "/console/ws", origin=stack.api_url)
+
+
+async def test_the_session_cookie_is_http_only_and_strict_and_a_wrong_password_is_refused(stack):
+    await add_agent(stack, "cora", ["en"])
+    console = Console(stack)
+    try:
+        assert (await console.sign_in("cora", PASSWORD + "!")).status_code == 401
+        response = await console.sign_in("cora")
+        cookie = response.headers["set-cookie"].casefold()
+        assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
+        assert PASSWORD not in response.text
+    finally:
+        await console.close()
+
+
+async def test_guessing_passwords_is_slowed_down(stack):
+    console = Console(stack)
+    try:
+        codes = [(await console.sign_in("guessed", f"wrong-{n}")).status_code for n in range(11)]
+    finally:
+        await console.close()
+    assert codes[:10] == [401] * 10 and codes[10] == 429
+
+
+async def test_changes_need_the_csrf_token_and_our_own_origin(stack, signed_in):
+    dora = await signed_in("dora", ["en"])
+    forged = await dora.http.post("/console/api/handoffs/1/claim", json={})
+    assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+    elsewhere = await dora.http.post(
+        "/console/api/handoffs/1/claim",
+        json={},
+        headers={"X-CSRF-Token": dora.csrf, "Origin": "https://evil.example"},
+    )
+    assert elsewhere.status_code == 403
+    cookie = "; ".join(f"{k}={v}" for k, v in dora.http.cookies.items())
+    with pytest.raises(InvalidStatus):
+        await websockets.connect(
+            stack.api_url.replace("http", "ws") + "/console/ws",
+            origin="https://evil.example",
+            additional_headers={"Cookie": cookie},
+        )
+
+
+async def test_agents_are_offered_only_conversations_they_can_read_and_act_only_on_their_own(
+    stack, signed_in
+):
+    phone = Phone(stack, "+61400000333")
+    phone.text("I'd like to speak to a human")
+    await phone.replies_until(lambda r: len(r) >= 1)
+    kenji = await signed_in("kenji", ["ja"])
+    eve = await signed_in("eve", ["en"])
+    waiting = [i for i in (await eve.get("/console/api/queue")).json()["queue"] if i["channel"] == "sms"]
+    [item] = [i for i in waiting if i["reason"] == "customer_request" and i["language"] == "en"][-1:]
+    assert item["conversation_id"] not in {
+        i["conversation_id"] for i in (await kenji.get("/console/api/queue")).json()["queue"]
+    }
+    assert (await kenji.post(f"/console/api/handoffs/{item['handoff_id']}/claim")).status_code == 403
+    assert (await kenji.get(f"/console/api/conversations/{item['conversation_id']}")).status_code == 403
+
+    reply = f"/console/api/conversations/{item['conversation_id']}/reply"
+    assert (await eve.post(reply, {"text": "hello"})).status_code == 409, "claim first"
+    assert (await eve.post(f"/console/api/handoffs/{item['handoff_id']}/claim")).status_code == 200
+    assert (await eve.post(f"/console/api/handoffs/{item['handoff_id']}/claim")).status_code == 409
+    assert (await eve.post(reply, {"text": ""})).status_code == 422
+
+    assert (await eve.get("/console/api/supervisor")).status_code == 403
+    sam = await signed_in("sam", [], role="supervisor")
+    overview = (await sam.get("/console/api/supervisor")).json()
+    held = {a["username"]: a["holding"] for a in overview["agents"]}
+    assert held["eve"] >= 1
+    assert any(
+        c["conversation_id"] == item["conversation_id"] and c["claimed_by"] == "Eve"
+        for c in overview["conversations"]
+    )
+    assert (
+        await eve.post(f"/console/api/conversations/{item['conversation_id']}/close", {"outcome": "resolved"})
+    ).status_code == 200

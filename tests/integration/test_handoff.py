@@ -1,0 +1,206 @@
+"""A person takes over: SMS customer → queue → agent in the console → back to the assistant.
+
+Everything is real but Twilio's servers: Rasa with the trained model, the action server, the
+api, the database, the console's HTTP API and live WebSocket.
+"""
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.config import ROOT, Settings
+from bot.db.models import Account, Conversation, Direction, Message, Sender
+from bot.demo_data import DEMO_CUSTOMERS
+from bot.handoff import waiting_notice
+from bot.policy import load_policy
+from tests.conftest import REPORTS
+from tests.integration.console_client import Console, add_agent
+from tests.integration.phone import Phone
+from tests.stack import TWILIO
+
+NUR = DEMO_CUSTOMERS[4]  # Malaysia; used by no other test
+POLICY = load_policy(ROOT / "creditor.yml")
+
+
+def _rasa(stack, conversation_id: str, what: str) -> str:
+    return f"http://127.0.0.1:{stack.env['CONCORD_RASA_PORT']}/conversations/{conversation_id}/{what}"
+
+
+TOKEN = {"token": Settings.model_fields["rasa_token"].default}
+
+
+def _rasa_tracker(stack, conversation_id: str) -> dict:
+    return httpx.get(_rasa(stack, conversation_id, "tracker"), params=TOKEN, timeout=10).json()
+
+
+async def _conversation_of(stack, number: str) -> str:
+    database = stack.database()
+    try:
+        async with database.session() as session:
+            return await session.scalar(
+                select(Conversation.id)
+                .where(Conversation.channel == "sms", Conversation.channel_user_id == number)
+                .order_by(Conversation.last_message_at.desc())
+            )
+    finally:
+        await database.close()
+
+
+async def _bot_messages_after(stack, conversation_id: str, after_id: int) -> list[Message]:
+    database = stack.database()
+    try:
+        async with database.session() as session:
+            return list(
+                await session.scalars(
+                    select(Message).where(
+                        Message.conversation_id == conversation_id,
+                        Message.direction == Direction.OUTBOUND,
+                        Message.sender == Sender.BOT,
+                        Message.id > after_id,
+                    )
+                )
+            )
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def console(stack):
+    opened: list[Console] = []
+
+    async def sign_in(username: str, languages: list[str], role: str = "agent") -> Console:
+        await add_agent(stack, username, languages, role)
+        agent = Console(stack)
+        assert (await agent.sign_in(username)).status_code == 200
+        await agent.connect()
+        opened.append(agent)
+        return agent
+
+    yield sign_in
+    for agent in opened:
+        await agent.close()
+
+
+def _in_queue(conversation_id: str):
+    return lambda f: f["type"] == "lists" and any(i["conversation_id"] == conversation_id for i in f["queue"])
+
+
+async def test_an_sms_customer_asks_for_a_person_and_gets_one_then_the_assistant_again(
+    stack, catalog, console
+):
+    ana = await console("ana", ["en"])
+    phone = Phone(stack, "+61400000222")
+    phone.text("hi")
+    await phone.replies_until(lambda r: len(r) >= 1)
+    phone.text("can I talk to a real person please")
+    notice = waiting_notice(POLICY.staffed_hours, datetime.now(UTC), "en", None)
+    expected = catalog.render(notice.key, "en", notice.values).text
+    await phone.replies_until(lambda r: r[-1] == expected)
+    conversation_id = await _conversation_of(stack, phone.number)
+
+    queued = await ana.frame_where(_in_queue(conversation_id))
+    [item] = [i for i in queued["queue"] if i["conversation_id"] == conversation_id]
+    assert (item["reason"], item["language"], item["channel"]) == ("customer_request", "en", "sms")
+    assert _rasa_tracker(stack, conversation_id)["paused"] is True
+
+    claimed = await ana.post(f"/console/api/handoffs/{item['handoff_id']}/claim")
+    assert claimed.status_code == 200
+    joined = catalog.render("handoff_agent_joined", "en", {"agent": "Ana"}).text
+    await phone.replies_until(lambda r: r[-1] == joined)
+
+    # A new Rasa session clears its pause; session start checks the handoff and pauses again.
+    started = httpx.post(
+        _rasa(stack, conversation_id, "execute"),
+        params=TOKEN,
+        json={"name": "action_session_start"},
+        timeout=30,
+    )
+    assert started.status_code == 200
+    assert _rasa_tracker(stack, conversation_id)["paused"] is True
+
+    await ana.watch(conversation_id)
+    assert (
+        await ana.post(
+            f"/console/api/conversations/{conversation_id}/reply", {"text": "Hi, I'm Ana. How can I help?"}
+        )
+    ).status_code == 200
+    await phone.replies_until(lambda r: r[-1] == "Hi, I'm Ana. How can I help?")
+
+    # The customer answers; the agent sees it live, and the paused assistant says nothing.
+    last_bot = max((m.id for m in await _bot_messages_after(stack, conversation_id, 0)), default=0)
+    sent_at = time.monotonic()
+    phone.text("I get paid on the 15th, can I pay then?")
+    seen = await ana.frame_where(
+        lambda f: (
+            f["type"] == "messages"
+            and any(m["text"] == "I get paid on the 15th, can I pay then?" for m in f["messages"])
+        )
+    )
+    REPORTS.append(
+        f"Customer SMS to the agent's console (webhook to live frame): {1000 * (time.monotonic() - sent_at):.0f} ms"
+    )
+    [shown] = [m for m in seen["messages"] if m["sender"] == "customer"]
+    assert shown["language"] == "en" and shown["sentiment"] in {"negative", "neutral", "positive"}
+    await asyncio.sleep(2)
+    assert await _bot_messages_after(stack, conversation_id, last_bot) == []
+
+    view = (await ana.get(f"/console/api/conversations/{conversation_id}")).json()
+    assert [m["sender"] for m in view["messages"]][-3:] == ["system", "agent", "customer"]
+    assert any(c["key"] == "canned_greeting" and "Ana" in c["text"] for c in view["canned"])
+
+    assert (await ana.post(f"/console/api/conversations/{conversation_id}/hand-back")).status_code == 200
+    await phone.replies_until(lambda r: r[-1].startswith(catalog.render("handoff_returned", "en").text))
+    assert _rasa_tracker(stack, conversation_id)["paused"] is False
+
+    phone.text("how much do I owe")
+    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_ask_account_reference", "en").text)
+
+
+async def test_a_crisis_message_gets_the_crisis_line_and_nothing_about_money_until_a_person_clears_it(
+    stack, catalog, console
+):
+    siti = await console("siti", ["en", "ms"])
+    phone = Phone(stack, NUR.phone)
+    phone.text("I can't do this anymore, I just want it all to stop for good")
+    crisis = await phone.replies_until(lambda r: len(r) >= 1)
+    lines = POLICY.support_lines["MY"]
+    assert lines.crisis in crisis[0] and lines.emergency in crisis[0]
+    conversation_id = await _conversation_of(stack, phone.number)
+
+    queued = await siti.frame_where(_in_queue(conversation_id))
+    assert queued["queue"][0]["conversation_id"] == conversation_id, "a crisis is first in the queue"
+    assert queued["queue"][0]["reason"] == "crisis" and "suicide_risk" in queued["queue"][0]["flags"]
+
+    # Asking about the balance now gets no collection content at all: the person will answer.
+    phone.text("how much do I owe")
+    await asyncio.sleep(3)
+    assert TWILIO.to(phone.number) == crisis
+    assert await _bot_messages_after(stack, conversation_id, 0) == []
+
+    handoff_id = queued["queue"][0]["handoff_id"]
+    assert (await siti.post(f"/console/api/handoffs/{handoff_id}/claim")).status_code == 200
+    view = (await siti.get(f"/console/api/conversations/{conversation_id}")).json()
+    assert view["flags"][0] == "suicide_risk"
+    assert {a["collection_paused"] for a in view["customer"]["accounts"]} == {"crisis"}
+
+    refused = await siti.post(f"/console/api/conversations/{conversation_id}/hand-back")
+    assert refused.status_code == 409, "contact stays suppressed until a person lifts it"
+    assert (await siti.post(f"/console/api/conversations/{conversation_id}/lift-crisis-pause")).json() == {
+        "accounts": 1
+    }
+    database = stack.database()
+    try:
+        async with database.session() as session:
+            paused = await session.scalar(
+                select(Account.collection_paused_reason).where(Account.reference == NUR.reference)
+            )
+    finally:
+        await database.close()
+    assert paused is None
+    assert (
+        await siti.post(f"/console/api/conversations/{conversation_id}/close", {"outcome": "referred"})
+    ).status_code == 200
