@@ -93,8 +93,9 @@ async def session_for(session: AsyncSession, token: str | None) -> AgentSession 
     return found
 
 
-async def end_session(session: AsyncSession, token: str) -> None:
+async def end_session(session: AsyncSession, token: str, agent: Agent) -> None:
     await session.execute(delete(AgentSession).where(AgentSession.token_hash == _digest(token)))
+    record(session, agent.username, "signed_out")
 
 
 def _digest(token: str) -> str:

@@ -93,9 +93,7 @@ async def conversation_view(
     handoff = await session.scalar(
         select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc()).limit(1)
     )
-    customer_id = conversation.customer_id
-    if customer_id is None and conversation.verified_account_id is not None:
-        customer_id = (await session.get(Account, conversation.verified_account_id)).customer_id
+    customer_id = await _customer_of(session, conversation)
     customer = await session.get(Customer, customer_id) if customer_id else None
     notes = await session.scalars(
         select(Note).where(Note.conversation_id == conversation_id).order_by(Note.id)
@@ -125,6 +123,24 @@ async def conversation_view(
             if key.startswith(CANNED_PREFIX)
         ],
     }
+
+
+async def _customer_of(session: AsyncSession, conversation: Conversation) -> int | None:
+    """Who the conversation is with: known by their number, verified now, or whose request it holds
+    (verification lasts one session, and a person may look after it has ended)."""
+    if conversation.customer_id is not None:
+        return conversation.customer_id
+    account_id = conversation.verified_account_id or await session.scalar(
+        select(Arrangement.account_id)
+        .where(Arrangement.conversation_id == conversation.id)
+        .order_by(Arrangement.id.desc())
+        .limit(1)
+    )
+    return (
+        await session.scalar(select(Account.customer_id).where(Account.id == account_id))
+        if account_id
+        else None
+    )
 
 
 def message_item(message: Message) -> dict[str, Any]:

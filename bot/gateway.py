@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import care, sentiment, vulnerability
+from bot.audit import record
 from bot.conversations import CHOSEN_LANGUAGE_SOURCES, set_language
 from bot.db.engine import Database
 from bot.db.models import Agent, Conversation, Direction, Message, MessageStatus, Sender
@@ -128,6 +129,7 @@ class Gateway:
             for message in stored:
                 message.agent_id = agent.id
             session.add_all(stored)
+            record(session, agent.username, "agent_replied", conversation_id=conversation_id)
         self._changed(conversation_id)
         return stored
 

@@ -135,7 +135,7 @@ State = Annotated[AppState, Depends(app_state)]
 @router.post("/logout")
 async def logout(request: Request, response: Response, agent: Changer, state: State):
     async with state.db.transaction() as db:
-        await agents.end_session(db, request.cookies[COOKIE])
+        await agents.end_session(db, request.cookies[COOKIE], agent)
     response.delete_cookie(COOKIE, path="/console")
     return {"ok": True}
 

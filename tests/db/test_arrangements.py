@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.arrangements import (
+    HardshipDecision,
     OutsidePolicy,
     active_plan,
     agree_instalment_plan,
+    decide_hardship,
     move_next_instalment,
     promise_to_pay,
     request_hardship,
@@ -157,6 +159,47 @@ async def test_a_hardship_request_waits_for_a_person_and_pauses_collection(db, m
     assert stored.details == {"option": "reduced", "affordable_minor": 1_000}
     assert paused.collection_paused_reason == "hardship_review"
     assert handoff.reason == HandoffReason.HARDSHIP.value
+
+
+@pytest.mark.parametrize(
+    ("decision", "amount", "status", "affordable"),
+    [
+        (HardshipDecision.APPROVE, None, ArrangementStatus.ACTIVE, 1_000),
+        (HardshipDecision.ADJUST, 1_500, ArrangementStatus.ACTIVE, 1_500),
+        (HardshipDecision.DECLINE, None, ArrangementStatus.DECLINED, 1_000),
+    ],
+)
+async def test_a_person_decides_a_hardship_request_once(db, mia, decision, amount, status, affordable):
+    account, customer, conversation_id = mia
+    async with db.transaction() as session:
+        request = await request_hardship(
+            session,
+            await session.get(Account, account.id),
+            customer,
+            conversation_id,
+            "reduced",
+            Money(1_000, "AUD"),
+            NOW,
+        )
+    async with db.transaction() as session:
+        await decide_hardship(session, request.id, decision, "ana", amount)
+    async with db.session() as session:
+        decided = await session.get(Arrangement, request.id)
+        assert (decided.status, decided.details["affordable_minor"]) == (status, affordable)
+    async with db.transaction() as session:
+        with pytest.raises(ValueError, match="already been decided"):
+            await decide_hardship(session, request.id, HardshipDecision.APPROVE, "ana")
+
+
+async def test_an_adjusted_hardship_plan_needs_an_amount(db, mia):
+    account, customer, conversation_id = mia
+    async with db.transaction() as session:
+        request = await request_hardship(
+            session, await session.get(Account, account.id), customer, conversation_id, "pause", None, NOW
+        )
+    async with db.transaction() as session:
+        with pytest.raises(ValueError, match="amount above zero"):
+            await decide_hardship(session, request.id, HardshipDecision.ADJUST, "ana", None)
 
 
 async def test_a_dispute_pauses_collection_on_the_account(db, mia):

@@ -117,7 +117,7 @@ async def test_a_session_is_stored_hashed_and_ends_when_it_expires_or_is_signed_
         assert found.token_hash != token
         assert await agents.session_for(session, expired) is None
         assert await agents.session_for(session, "made-up") is None
-        await agents.end_session(session, token)
+        await agents.end_session(session, token, agent)
     async with db.session() as session:
         assert await agents.session_for(session, token) is None
 

@@ -77,7 +77,7 @@ async def test_changes_need_the_csrf_token_and_our_own_origin(stack, signed_in):
 async def test_agents_are_offered_only_conversations_they_can_read_and_act_only_on_their_own(
     stack, signed_in
 ):
-    phone = Phone(stack, "+61400000333")
+    phone = Phone(stack, "+61400000933")
     phone.text("I'd like to speak to a human")
     await phone.replies_until(lambda r: len(r) >= 1)
     kenji = await signed_in("kenji", ["ja"])

@@ -12,17 +12,21 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.arrangements import request_hardship
 from bot.config import ROOT, Settings
-from bot.db.models import Account, Conversation, Direction, Message, Sender
+from bot.db.models import Account, AuditEntry, Conversation, Customer, Direction, Message, Sender
 from bot.demo_data import DEMO_CUSTOMERS
 from bot.handoff import waiting_notice
+from bot.money import Money
 from bot.policy import load_policy
 from tests.conftest import REPORTS
+from tests.integration.chat_client import ChatClient, bot_texts
 from tests.integration.console_client import Console, add_agent
 from tests.integration.phone import Phone
 from tests.stack import TWILIO
 
 NUR = DEMO_CUSTOMERS[4]  # Malaysia; used by no other test
+JAMES = DEMO_CUSTOMERS[3]
 POLICY = load_policy(ROOT / "creditor.yml")
 
 
@@ -93,7 +97,7 @@ async def test_an_sms_customer_asks_for_a_person_and_gets_one_then_the_assistant
     stack, catalog, console
 ):
     ana = await console("ana", ["en"])
-    phone = Phone(stack, "+61400000222")
+    phone = Phone(stack, "+61400000922")
     phone.text("hi")
     await phone.replies_until(lambda r: len(r) >= 1)
     phone.text("can I talk to a real person please")
@@ -204,3 +208,84 @@ async def test_a_crisis_message_gets_the_crisis_line_and_nothing_about_money_unt
     assert (
         await siti.post(f"/console/api/conversations/{conversation_id}/close", {"outcome": "referred"})
     ).status_code == 200
+
+
+async def test_an_agent_decides_a_hardship_request_and_every_step_is_audited(stack, catalog, console):
+    omar = await console("omar", ["en"])
+    customer = await ChatClient.connect(stack.ws_url, language="en", origin=stack.api_url)
+    database = stack.database()
+    try:
+        async with database.transaction() as session:  # what the hardship form stores (actions/hardship.py)
+            account = await session.scalar(select(Account).where(Account.reference == JAMES.reference))
+            request = await request_hardship(
+                session,
+                account,
+                await session.get(Customer, account.customer_id),
+                customer.conversation_id,
+                "reduced",
+                Money(2_000, account.currency),
+                datetime.now(UTC),
+            )
+            reference = request.reference
+    finally:
+        await database.close()
+
+    queued = await omar.frame_where(_in_queue(customer.conversation_id))
+    [item] = [i for i in queued["queue"] if i["conversation_id"] == customer.conversation_id]
+    assert item["reason"] == "hardship"
+    assert (await omar.post(f"/console/api/handoffs/{item['handoff_id']}/claim")).status_code == 200
+    view = (await omar.get(f"/console/api/conversations/{customer.conversation_id}")).json()
+    [pending] = [a for a in view["customer"]["arrangements"] if a["pending_approval"]]
+    assert (pending["reference"], pending["option"]) == (reference, "reduced")
+
+    decided = await omar.post(
+        f"/console/api/arrangements/{pending['id']}/decision",
+        {"decision": "adjust", "affordable_minor": 2_500},
+    )
+    assert decided.json() == {"status": "active"}
+    approved = catalog.render("hardship_approved", "en", {"reference": reference}).text
+    texts = []
+    while approved not in texts:
+        frame = await customer.next_frame()
+        texts += [frame["text"]] if frame["type"] == "message" else []
+    assert (
+        await omar.post(
+            f"/console/api/conversations/{customer.conversation_id}/notes", {"text": "Agreed $25 a week"}
+        )
+    ).status_code == 200
+    view = (await omar.get(f"/console/api/conversations/{customer.conversation_id}")).json()
+    assert [n["text"] for n in view["notes"]] == ["Agreed $25 a week"]
+    assert (
+        await omar.post(
+            f"/console/api/conversations/{customer.conversation_id}/close", {"outcome": "arrangement_agreed"}
+        )
+    ).status_code == 200
+
+    database = stack.database()
+    try:
+        async with database.session() as session:
+            actions = list(
+                await session.scalars(
+                    select(AuditEntry.action)
+                    .where(AuditEntry.actor == "omar", AuditEntry.conversation_id == customer.conversation_id)
+                    .order_by(AuditEntry.id)
+                )
+            )
+    finally:
+        await database.close()
+    assert actions == ["handoff_claimed", "hardship_adjust", "note_added", "handoff_closed"]
+    await customer.close()
+
+
+async def test_two_messages_not_understood_in_a_row_bring_in_a_person(stack, catalog, console):
+    vera = await console("vera", ["en"])
+    customer = await ChatClient.connect(stack.ws_url, language="en", origin=stack.api_url)
+    first = bot_texts(await customer.say("the purple elephant sings"))
+    assert first == [catalog.render("utter_rephrase", "en").text]
+    second = bot_texts(await customer.say("what about the thing"))
+    assert second[0] == catalog.render("utter_handoff_not_understood", "en").text
+    queued = await vera.frame_where(_in_queue(customer.conversation_id))
+    assert [i["reason"] for i in queued["queue"] if i["conversation_id"] == customer.conversation_id] == [
+        "not_understood"
+    ]
+    await customer.close()

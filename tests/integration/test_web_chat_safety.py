@@ -250,7 +250,12 @@ async def test_whatever_an_unverified_customer_says_no_account_detail_is_shown(s
         client = await ChatClient.connect(stack.ws_url)
         try:
             for text in messages[start : start + 12]:
-                replies += [(text, reply) for reply in bot_texts(await client.say(text))]
+                said = bot_texts(await client.say(text))
+                if not said:  # a person has taken this conversation over: carry on in a fresh one
+                    await client.close()
+                    client = await ChatClient.connect(stack.ws_url)
+                    said = bot_texts(await client.say(text))
+                replies += [(text, reply) for reply in said]
         finally:
             await client.close()
     leaks = [(said, reply) for said, reply in replies if ACCOUNT_DETAILS.search(reply)]
