@@ -14,11 +14,12 @@ MODEL := models/concord.tar.gz
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test train lint clean telegram-webhook user
+.PHONY: help install run test bench train lint clean telegram-webhook user
 
 help:
 	@echo "make run    start Rasa, actions and api on embedded defaults (SQLite, demo data)"
 	@echo "make test   install what tests need and run every test"
+	@echo "make bench  BENCH_USERS concurrent customers (50) for BENCH_SECONDS (60) per phase, against raw Rasa"
 	@echo "make train  train the Rasa model if config.yml, domain.yml or data/ changed"
 	@echo "make lint   ruff"
 	@echo "make clean  remove the local database, models and caches"
@@ -63,6 +64,13 @@ user: $(VENV)/.installed
 	@test -n "$(USERNAME)" -a -n "$(NAME)" || { echo "usage: make user USERNAME=maria NAME=Maria [ROLE=agent|supervisor|admin] [LANGUAGES=en,es]"; exit 1; }
 	$(VENV)/bin/python -m api.cli migrate
 	$(VENV)/bin/python -m api.cli create-user "$(USERNAME)" --name "$(NAME)" --role "$(ROLE)" --languages "$(LANGUAGES)"
+
+$(VENV)/.bench: requirements/bench.txt $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -r requirements/bench.txt
+	touch $@
+
+bench: install $(MODEL) $(VENV)/.bench
+	$(VENV)/bin/python -m bench.load
 
 telegram-webhook: $(VENV)/.installed
 	$(VENV)/bin/python -m api.cli telegram-webhook

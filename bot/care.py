@@ -74,7 +74,9 @@ async def respond(
     conversation.pending_consent = None  # not answered: the customer moved on, and is not asked twice
     if message.vulnerability_cue in RESPONSE:
         return await _respond_to_cue(session, conversation, message.vulnerability_cue, policy, now)
-    return await _respond_to_mood(session, conversation, policy, mood, now)
+    if message.sentiment_label == "negative":  # only an upset message can bring the mood down
+        return await _respond_to_mood(session, conversation, policy, mood, now)
+    return None
 
 
 def _consent_answer(conversation: Conversation, message: Message, catalog: Catalog) -> str | None:

@@ -58,6 +58,14 @@ def as_is(text: str, buttons: list[dict[str, str]]) -> list[tuple[str, list[dict
     return [(text, buttons)]
 
 
+@dataclass(frozen=True)
+class Reading:
+    language: str | None
+    sentiment_score: float
+    sentiment_label: str
+    cue: str | None
+
+
 @dataclass
 class Delivery:
     """What became of one inbound message, and what to send back."""
@@ -214,17 +222,16 @@ class Gateway:
         return answered
 
     async def _store(self, inbound: InboundMessage) -> Delivery:
+        too_long = len(inbound.text) > self.max_message_chars
+        # Off the event loop and before the transaction, so neither waits on the classifiers.
+        reading = await asyncio.to_thread(self._read, inbound, too_long)
         async with self.db.transaction() as session:
             conversation = await session.get(Conversation, inbound.conversation_id)
             if conversation is None:
                 raise UnknownConversation(inbound.conversation_id)
             if inbound.channel_message_id and (existing := await _find(session, inbound)):
                 return Delivery(existing.id, duplicate=True, replies=await _replies_to(session, existing.id))
-            too_long = len(inbound.text) > self.max_message_chars
-            # What the customer typed, not a button they pressed, tells their language and feelings.
-            typed = not (too_long or inbound.interpreted)
-            detected = self.detector.detect(inbound.text) if typed else None
-            await self._follow_language(session, conversation, detected)
+            await self._follow_language(session, conversation, reading.language)
             message = Message(
                 conversation_id=conversation.id,
                 direction=Direction.INBOUND,
@@ -236,13 +243,10 @@ class Gateway:
                 status=MessageStatus.REJECTED if too_long else MessageStatus.RECEIVED,
                 error="too_long" if too_long else None,
                 language=conversation.language,
-                detected_language=detected,
-            )
-            message.sentiment_score, message.sentiment_label = sentiment.score(
-                inbound.text, conversation.language
-            )
-            message.vulnerability_cue = (
-                vulnerability.detect(inbound.text, conversation.language) if typed else None
+                detected_language=reading.language,
+                sentiment_score=reading.sentiment_score,
+                sentiment_label=reading.sentiment_label,
+                vulnerability_cue=reading.cue,
             )
             session.add(message)
             conversation.last_message_at = now = utcnow()
@@ -264,6 +268,22 @@ class Gateway:
             return Delivery(
                 message.id, replies=replies, cared_for=True, pause_assistant=reply.pause_assistant
             )
+
+    def _read(self, inbound: InboundMessage, too_long: bool) -> "Reading":
+        """Language, feeling and any vulnerability cue of what the customer wrote.
+
+        What they typed, not a button they pressed (a payload such as "/check_balance", which
+        the web chat sends as text), tells their language, mood and any cue.
+        """
+        pressed = bool(inbound.interpreted) or inbound.text.startswith("/")
+        typed = not (too_long or pressed)
+        score, label = (0.0, sentiment.NEUTRAL) if pressed else sentiment.score(inbound.text)
+        return Reading(
+            language=self.detector.detect(inbound.text) if typed else None,
+            sentiment_score=score,
+            sentiment_label=label,
+            cue=vulnerability.detect(inbound.text) if typed else None,
+        )
 
     def _rendered(
         self, conversation: Conversation, reply_to_id: int | None, key: str, values: dict[str, object]

@@ -25,8 +25,7 @@ from tests.integration.console_client import Console, add_agent
 from tests.integration.phone import Phone
 from tests.stack import TWILIO
 
-NUR = DEMO_CUSTOMERS[4]  # Malaysia; used by no other test
-JAMES = DEMO_CUSTOMERS[3]
+NUR = DEMO_CUSTOMERS[4]  # Malaysia; used by no other test file
 POLICY = load_policy(ROOT / "creditor.yml")
 
 
@@ -216,7 +215,7 @@ async def test_an_agent_decides_a_hardship_request_and_every_step_is_audited(sta
     database = stack.database()
     try:
         async with database.transaction() as session:  # what the hardship form stores (actions/hardship.py)
-            account = await session.scalar(select(Account).where(Account.reference == JAMES.reference))
+            account = await session.scalar(select(Account).where(Account.reference == NUR.reference))
             request = await request_hardship(
                 session,
                 account,
