@@ -4,10 +4,12 @@ import argparse
 import asyncio
 import getpass
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 from alembic import command
@@ -108,7 +110,7 @@ def hints(settings: Settings) -> str:
         f"  creditor page   {settings.api_base_url()}/   (the chat widget is in the corner)",
         f'  widget tag      <script src="{settings.api_base_url()}/widget.js" async></script>',
         f"  health          {settings.api_base_url()}/healthz",
-        f"  Rasa            {settings.rasa_base_url()}",
+        f"  Rasa            {', '.join(settings.rasa_base_urls())}",
         "",
         "Try this (fictional demo customers): say hi, ask what you owe, then give",
     ]
@@ -119,6 +121,23 @@ def hints(settings: Settings) -> str:
     return "\n".join(lines + ["", "Ctrl-C stops all three processes.", ""])
 
 
+def procfile(settings: Settings) -> Path:
+    """The Procfile, with a line for each Rasa replica beyond the first (its port and tracker store)."""
+    if settings.rasa_replicas == 1:
+        return ROOT / "Procfile"
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    rasa = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("rasa:"))
+    lines += [
+        f"rasa_{n}: export CONCORD_RASA_PORT={settings.rasa_port + n} "
+        f"CONCORD_TRACKER_URL={shlex.quote(settings.tracker_url_for(n))}; {rasa}"
+        for n in range(1, settings.rasa_replicas)
+    ]
+    generated = ROOT / "var" / "Procfile.replicas"
+    generated.parent.mkdir(exist_ok=True)
+    generated.write_text("\n".join(lines) + "\n")
+    return generated
+
+
 def run(settings: Settings, only: list[str], wait_seconds: float) -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     migrate(settings)
@@ -126,7 +145,7 @@ def run(settings: Settings, only: list[str], wait_seconds: float) -> int:
         print("Seeded the demo customers.", flush=True)
     environment = os.environ | process_environment(settings)
     supervisor = subprocess.Popen(
-        [sys.executable, "-m", "honcho", "start", "-f", str(ROOT / "Procfile"), *only],
+        [sys.executable, "-m", "honcho", "start", "-f", str(procfile(settings)), *only],
         cwd=ROOT,
         env=environment,
     )

@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         db = Database(settings.database_url)
         catalog = Catalog(settings.locales_dir, settings.default_language)
-        rasa = RasaClient(settings.rasa_base_url(), settings.rasa_timeout_seconds, settings.rasa_token)
+        rasa = RasaClient(settings.rasa_base_urls(), settings.rasa_timeout_seconds, settings.rasa_token)
         hub = ChatHub(db)
         # Trained from data/ in a second or two each; built before the first message arrives.
         detector = await asyncio.to_thread(default_detector)

@@ -23,9 +23,12 @@ import json
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +46,10 @@ from tests.stack import launch, stack_environment, stop, wait_until
 
 USERS = int(os.environ.get("BENCH_USERS", "50"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
+# Rasa processes behind the gateway for the Concord phase; the baseline is always one of them.
+REPLICAS = int(os.environ.get("BENCH_RASA_REPLICAS", "2"))
+# BENCH_PROFILE=1: sample the api and the action server with py-spy during the Concord phase.
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 RESULTS = ROOT / "bench" / "results"
 TURN_TIMEOUT = 60.0
 BORN = date(1980, 1, 2)
@@ -127,7 +134,11 @@ class WebChat:
         seen: set[int] = set()
 
         async def say(text: str) -> tuple[list[dict], int]:
-            await socket.send(json.dumps({"type": "message", "session": session, "text": text, "client_id": str(uuid.uuid4())}))
+            await socket.send(
+                json.dumps(
+                    {"type": "message", "session": session, "text": text, "client_id": str(uuid.uuid4())}
+                )
+            )
             replies, duplicated = [], 0
             while True:
                 frame = json.loads(await socket.recv())
@@ -170,7 +181,9 @@ class RawRasa:
 async def run_phase(name: str, channel, references: list[str], processes: dict[str, psutil.Process]) -> Phase:
     phase = Phase(name)
     stop_at = time.monotonic() + SECONDS
-    progress = tqdm(total=int(SECONDS), desc=f"{name:>8}", unit="s", bar_format="{desc} {bar} {n}/{total}s {postfix}")
+    progress = tqdm(
+        total=int(SECONDS), desc=f"{name:>8}", unit="s", bar_format="{desc} {bar} {n}/{total}s {postfix}"
+    )
 
     async def customer(index: int) -> None:
         rng = random.Random(index)
@@ -186,17 +199,21 @@ async def run_phase(name: str, channel, references: list[str], processes: dict[s
     async def sample() -> None:
         peaks = {label: 0.0 for label in processes}
         cpu: dict[str, list[float]] = {label: [] for label in processes}
-        for process in processes.values():
-            process.cpu_percent()
+        for group in processes.values():
+            for process in group:
+                process.cpu_percent()
         while time.monotonic() < stop_at:
             await asyncio.sleep(1)
-            for label, process in processes.items():
-                peaks[label] = max(peaks[label], process.memory_info().rss / 2**20)
-                cpu[label].append(process.cpu_percent())
+            for label, group in processes.items():
+                peaks[label] = max(peaks[label], sum(p.memory_info().rss for p in group) / 2**20)
+                cpu[label].append(sum(p.cpu_percent() for p in group))
             progress.n = min(int(SECONDS), int(SECONDS - (stop_at - time.monotonic())))
             progress.set_postfix_str(f"{len(phase.turns)} turns")
         phase.processes = {
-            label: {"peak_rss_mb": round(peaks[label], 1), "cpu_percent": round(statistics.mean(cpu[label] or [0]), 1)}
+            label: {
+                "peak_rss_mb": round(peaks[label], 1),
+                "cpu_percent": round(statistics.mean(cpu[label] or [0]), 1),
+            }
             for label in processes
         }
 
@@ -240,15 +257,79 @@ async def seed(database: Database) -> list[str]:
     return references
 
 
-def stack_processes(root: psutil.Process) -> dict[str, psutil.Process]:
-    """Rasa, the action server and the api among the processes `api.cli run` started."""
-    found = {}
+def stack_processes(root: psutil.Process) -> dict[str, list[psutil.Process]]:
+    """Rasa, the action server and the api among the processes `api.cli run` started, each with
+    every process it runs in (the action server's workers are children of its manager)."""
+    found: dict[str, list[psutil.Process]] = {"rasa": [], "actions": [], "api": []}  # rasa: every replica
     for child in root.children(recursive=True):
         command = " ".join(child.cmdline())
         for label, marker in (("rasa", "rasa run"), ("actions", "rasa_sdk"), ("api", "uvicorn")):
-            if marker in command and label not in found:
-                found[label] = child
+            if marker in command and "python" in Path(child.cmdline()[0]).name:
+                found[label] += [child, *child.children(recursive=True)]
     return found
+
+
+def busiest(processes: list[psutil.Process]) -> psutil.Process:
+    """The one doing the work: the last started (a worker rather than its manager)."""
+    return max(processes, key=lambda p: p.create_time())
+
+
+def profile(process: psutil.Process, output: Path) -> subprocess.Popen:
+    """py-spy sampling one process for the Concord phase, as collapsed stacks."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen(
+        [
+            str(py_spy),
+            "record",
+            "--pid",
+            str(process.pid),
+            "--duration",
+            str(int(SECONDS)),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(output),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def hottest(collapsed: Path, top: int = 12) -> dict[str, list[tuple[str, float]]]:
+    """Where a process spent its samples: through each of our own functions (bot/, api/,
+    actions/), and in each function that was running at the time (any library)."""
+    if not collapsed.exists():
+        return {}
+    ours: Counter[str] = Counter()
+    running: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        total += int(count)
+        running[_short(frames[-1])] += int(count)
+        for frame in {_short(f) for f in frames if _path(f).split("/")[0] in OUR_CODE}:
+            ours[frame] += int(count)
+
+    def shares(counter: Counter[str]) -> list[tuple[str, float]]:
+        return [(frame, round(100 * n / total, 1)) for frame, n in counter.most_common(top)]
+
+    return {"through our functions": shares(ours), "running": shares(running)} if total else {}
+
+
+OUR_CODE = {"bot", "api", "actions"}
+
+
+def _path(frame: str) -> str:
+    """ "receive (bot/gateway.py:97)" → "bot/gateway.py" (py-spy names files from their package)"""
+    return frame.rpartition(" (")[2].rsplit(":", 1)[0]
+
+
+def _short(frame: str) -> str:
+    return f"{frame.rpartition(' (')[0]} ({_path(frame)})"
 
 
 def report(phases: list[Phase], machine: dict[str, object]) -> dict[str, object]:
@@ -257,6 +338,7 @@ def report(phases: list[Phase], machine: dict[str, object]) -> dict[str, object]
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "users": USERS,
         "seconds_per_phase": SECONDS,
+        "rasa_replicas": REPLICAS,
         "machine": machine,
         "product": product | {"processes": phases[0].processes},
         "raw_rasa": raw | {"processes": phases[1].processes},
@@ -295,18 +377,27 @@ def markdown(result: dict) -> str:
         f"| **Concord / raw** | | **{ratios['throughput']}×** | {ratios['p50']}× | **{ratios['p95']}×** | {ratios['p99']}× | | | |"
     )
     memory = ["| process | peak RSS | mean CPU |", "|---|---|---|"] + [
-        f"| {name} | {p['peak_rss_mb']} MB | {p['cpu_percent']}% |" for name, p in product["processes"].items()
+        f"| {name} | {p['peak_rss_mb']} MB | {p['cpu_percent']}% |"
+        for name, p in product["processes"].items()
     ]
     machine = result["machine"]
     return (
         f"# Concord benchmark, {result['date']}\n\n"
         f"{result['users']} concurrent customers, {result['seconds_per_phase']:.0f} s per phase, "
+        f"{result['rasa_replicas']} Rasa replicas behind Concord against one raw Rasa process, "
         f"{machine['cpus']} CPUs, {machine['memory_gb']} GB, Python {machine['python']}, {machine['database']}.\n\n"
         + "\n".join(rows)
         + "\n\nProcesses during the Concord phase (all together "
         + f"{result['memory_mb_all_processes']} MB):\n\n"
         + "\n".join(memory)
         + "\n"
+        + "".join(
+            f"\nWhere {label} spent its samples, {kind}:\n\n"
+            + "\n".join(f"- {frame}: {share}%" for frame, share in frames)
+            + "\n"
+            for label, kinds in result.get("profile", {}).items()
+            for kind, frames in kinds.items()
+        )
     )
 
 
@@ -320,7 +411,9 @@ def chart(phases: list[Phase], path: Path) -> None:
     for phase, colour in zip(phases, ("#1d3557", "#e76f51"), strict=True):
         values = sorted(t.seconds * 1000 for t in phase.turns if t.error is None and t.replies)
         if values:
-            axis.plot([100 * n / len(values) for n in range(len(values))], values, label=phase.name, color=colour)
+            axis.plot(
+                [100 * n / len(values) for n in range(len(values))], values, label=phase.name, color=colour
+            )
     axis.set_xlabel("percentile of turns")
     axis.set_ylabel("turn latency (ms)")
     axis.set_yscale("log")
@@ -340,21 +433,38 @@ async def main() -> Path:
         f"sqlite:///{folder / 'tracker.db'}",
         CONCORD_WEBCHAT_RATE_LIMIT="100000/minute",
         CONCORD_WIDGET_ORIGINS="[]",
+        CONCORD_RASA_REPLICAS=str(REPLICAS),
     )
     log = folder / "stack.log"
     print(f"starting the stack (log: {log})")
     runner = launch(env, log)
-    api_url, rasa_url = f"http://127.0.0.1:{env['CONCORD_API_PORT']}", f"http://127.0.0.1:{env['CONCORD_RASA_PORT']}"
+    api_url, rasa_url = (
+        f"http://127.0.0.1:{env['CONCORD_API_PORT']}",
+        f"http://127.0.0.1:{env['CONCORD_RASA_PORT']}",
+    )
     database = Database(database_url)
     try:
         wait_until(f"{api_url}/healthz", log, runner, timeout=300)
         references = await seed(database)
         processes = stack_processes(psutil.Process(runner.pid))
-        async with httpx.AsyncClient(timeout=TURN_TIMEOUT, limits=httpx.Limits(max_connections=USERS + 10)) as http:
+        profilers = (
+            [profile(busiest(processes[label]), folder / f"{label}.txt") for label in ("api", "actions")]
+            if PROFILE
+            else []
+        )
+        async with httpx.AsyncClient(
+            timeout=TURN_TIMEOUT, limits=httpx.Limits(max_connections=USERS + 10)
+        ) as http:
             phases = [
-                await run_phase("concord", WebChat(api_url.replace("http", "ws") + "/ws/chat"), references, processes),
-                await run_phase("raw rasa", RawRasa(rasa_url, http, database), references, processes),
+                await run_phase(
+                    "concord", WebChat(api_url.replace("http", "ws") + "/ws/chat"), references, processes
+                ),
             ]
+            for profiler in profilers:
+                profiler.wait()
+            phases.append(
+                await run_phase("raw rasa", RawRasa(rasa_url, http, database), references, processes)
+            )
     finally:
         await database.close()
         stop(runner)
@@ -365,6 +475,8 @@ async def main() -> Path:
         "database": database_url.split(":", 1)[0],
     }
     result = report(phases, machine)
+    if PROFILE:
+        result["profile"] = {label: hottest(folder / f"{label}.txt") for label in ("api", "actions")}
     stem = write(result, phases)
     print(stem.with_suffix(".md").read_text())
     print(f"written: {stem}.json, .md, .png")

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     actions_url: str = ""
     public_url: str = ""
     rasa_token: str = "change-me-rasa-token"
+    # Rasa processes behind the gateway, each on its own port from rasa_port up; a conversation
+    # always goes to the same one (bot.rasa_client). One Rasa process uses one core at most.
+    rasa_replicas: int = Field(default=1, ge=1, le=8)
     rasa_timeout_seconds: float = 15.0
 
     # Rasa's tracker store (SQLAlchemy 1.4 URL, read by Rasa): its own SQLite file by default,
@@ -75,7 +78,21 @@ class Settings(BaseSettings):
     verification_lock_minutes: int = Field(default=30, ge=1)
 
     def rasa_base_url(self) -> str:
-        return self.rasa_url or f"http://{self.host}:{self.rasa_port}"
+        return self.rasa_base_urls()[0]
+
+    def rasa_base_urls(self) -> list[str]:
+        """Every Rasa replica: `rasa_url` (comma-separated) when set, else ports from rasa_port up."""
+        if self.rasa_url:
+            return [url.strip() for url in self.rasa_url.split(",") if url.strip()]
+        return [f"http://{self.host}:{self.rasa_port + n}" for n in range(self.rasa_replicas)]
+
+    def tracker_url_for(self, replica: int) -> str:
+        """Replica n's tracker store: its own SQLite file (two processes never write one file),
+        or the one shared server store (PostgreSQL)."""
+        if replica == 0 or not self.tracker_url.startswith("sqlite"):
+            return self.tracker_url
+        stem, dot, suffix = self.tracker_url.rpartition(".")
+        return f"{stem}_{replica}.{suffix}" if dot else f"{self.tracker_url}_{replica}"
 
     def actions_base_url(self) -> str:
         return self.actions_url or f"http://{self.host}:{self.actions_port}"

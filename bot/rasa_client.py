@@ -1,5 +1,10 @@
-"""Talking to the Rasa server over its REST channel: one pooled HTTP client per process."""
+"""Talking to the Rasa servers over their REST channel: one pooled HTTP client per replica.
 
+With several Rasa replicas a conversation always goes to the same one (a stable hash of its
+id), so its turns stay in order under that replica's lock and its tracker in one store.
+"""
+
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,13 +30,19 @@ class BotReply:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_seconds: float, token: str = "") -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds)
+    def __init__(self, base_urls: list[str], timeout_seconds: float, token: str = "") -> None:
+        self._replicas = [httpx.AsyncClient(base_url=url, timeout=timeout_seconds) for url in base_urls]
         self._token = token
+
+    def replica_for(self, sender_id: str) -> int:
+        return zlib.crc32(sender_id.encode()) % len(self._replicas)
+
+    def _http(self, sender_id: str) -> httpx.AsyncClient:
+        return self._replicas[self.replica_for(sender_id)]
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         try:
-            response = await self._http.post(
+            response = await self._http(sender_id).post(
                 "/webhooks/rest/webhook",
                 json={"sender": sender_id, "message": text, "metadata": metadata},
             )
@@ -61,7 +72,7 @@ class RasaClient:
 
     async def _append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         try:
-            response = await self._http.post(
+            response = await self._http(sender_id).post(
                 f"/conversations/{sender_id}/tracker/events", params={"token": self._token}, json=events
             )
         except httpx.HTTPError as error:
@@ -70,10 +81,12 @@ class RasaClient:
             raise AssistantUnavailable(f"rasa answered {response.status_code}", reachable=True)
 
     async def is_up(self) -> bool:
+        """Every replica answers."""
         try:
-            return (await self._http.get("/", timeout=2)).status_code == 200
+            return all([(await http.get("/", timeout=2)).status_code == 200 for http in self._replicas])
         except httpx.HTTPError:
             return False
 
     async def close(self) -> None:
-        await self._http.aclose()
+        for http in self._replicas:
+            await http.aclose()

@@ -22,7 +22,7 @@ def _closed_port() -> int:
 
 @pytest.fixture
 async def gateway(db, catalog):
-    rasa = RasaClient(f"http://127.0.0.1:{_closed_port()}", timeout_seconds=2)
+    rasa = RasaClient([f"http://127.0.0.1:{_closed_port()}"], timeout_seconds=2)
     yield Gateway(
         db,
         rasa,
