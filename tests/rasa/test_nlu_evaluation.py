@@ -7,12 +7,12 @@ training count. One `rasa test nlu` run over all languages; the tables are print
 
 import collections
 import json
-import re
 
 import pytest
 import yaml
 
 from bot.config import ROOT
+from bot.nlu_data import examples_by_intent, examples_by_intent_file
 from tests.conftest import REPORTS
 from tests.rasa.conftest import rasa
 
@@ -28,24 +28,15 @@ DOMAIN_INTENTS = yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]
 LANGUAGES = sorted(p.stem for p in (ROOT / "locales").glob("*.yml"))
 
 
-def _blocks(path) -> list[tuple[str, list[str]]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [
-        (block["intent"], [line.strip()[2:] for line in block["examples"].splitlines() if line.strip()])
-        for block in data.get("nlu", [])
-        if "intent" in block
-    ]
-
-
 def _plain(example: str) -> str:
-    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", example).casefold().strip()
+    return example.casefold().strip()
 
 
 def _trained_on() -> set[str]:
     return {
         _plain(e)
-        for path in (ROOT / "data/nlu").rglob("*.yml")
-        for _, examples in _blocks(path)
+        for language_dir in (ROOT / "data/nlu").iterdir()
+        for examples in examples_by_intent(language_dir).values()
         for e in examples
     }
 
@@ -58,7 +49,7 @@ def _held_out() -> dict[str, dict[str, list[str]]]:
         for path in sorted((ROOT / "tests/nlu").glob(f"{language}*.yml")):
             if path.stem.split("_")[0] != language:
                 continue
-            for intent, examples in _blocks(path):
+            for intent, examples in examples_by_intent_file(path).items():
                 unseen[language][intent] += [_plain(e) for e in examples if _plain(e) not in trained]
     return unseen
 
