@@ -28,6 +28,8 @@ from bot.i18n import Catalog
 from bot.money import Money
 
 CANNED_PREFIX = "canned_"
+# The supervisor view lists this many of the latest conversations, with the assistant or not.
+RECENT_CONVERSATIONS = 50
 AGENT_LOCALE = "en"
 
 
@@ -51,7 +53,7 @@ async def my_conversations(session: AsyncSession, agent: Agent, now: datetime) -
 
 
 async def supervisor_view(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Every open handoff, and every agent with what they hold."""
+    """Every open handoff, the latest conversations, and every agent with what they hold."""
     rows = await session.execute(
         select(Handoff, Conversation)
         .join(Conversation, Conversation.id == Handoff.conversation_id)
@@ -68,8 +70,21 @@ async def supervisor_view(session: AsyncSession, now: datetime) -> dict[str, Any
         ).all()
     )
     agents = await session.scalars(select(Agent).order_by(Agent.username))
+    recent = await session.scalars(
+        select(Conversation).order_by(Conversation.last_message_at.desc()).limit(RECENT_CONVERSATIONS)
+    )
     return {
         "conversations": [await _summary(session, h, c, now) for h, c in rows],
+        "recent": [
+            {
+                "conversation_id": c.id,
+                "channel": c.channel,
+                "language": c.language,
+                "last_message_at": c.last_message_at.isoformat(),
+                "sentiment_trend": await sentiment_trend(session, c.id),
+            }
+            for c in recent
+        ],
         "agents": [
             {
                 "username": a.username,

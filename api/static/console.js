@@ -205,6 +205,14 @@ async function renderSupervisor() {
     row.addEventListener("click", () => open(item.conversation_id));
     return row;
   }));
+  const recent = document.querySelector("#recent tbody");
+  recent.replaceChildren(...view.recent.map((item) => {
+    const row = el("tr");
+    row.append(el("td", item.channel), el("td", item.language),
+      el("td", new Date(item.last_message_at).toLocaleString()), el("td", mood(item.sentiment_trend)));
+    row.addEventListener("click", () => open(item.conversation_id));
+    return row;
+  }));
   const agents = document.querySelector("#agents tbody");
   agents.replaceChildren(...view.agents.map((agent) => {
     const row = el("tr");

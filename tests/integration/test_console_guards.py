@@ -9,22 +9,6 @@ from tests.integration.console_client import PASSWORD, Console, add_agent
 from tests.integration.phone import Phone
 
 
-@pytest.fixture
-async def signed_in(stack):
-    opened: list[Console] = []
-
-    async def sign_in(username: str, languages: list[str], role: str = "agent") -> Console:
-        await add_agent(stack, username, languages, role)
-        console = Console(stack)
-        assert (await console.sign_in(username)).status_code == 200
-        opened.append(console)
-        return console
-
-    yield sign_in
-    for console in opened:
-        await console.close()
-
-
 async def test_without_signing_in_there_is_only_the_sign_in_page(stack):
     page = httpx.get(f"{stack.api_url}/console", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/console/login"
@@ -55,8 +39,8 @@ async def test_guessing_passwords_is_slowed_down(stack):
     assert codes[:10] == [401] * 10 and codes[10] == 429
 
 
-async def test_changes_need_the_csrf_token_and_our_own_origin(stack, signed_in):
-    dora = await signed_in("dora", ["en"])
+async def test_changes_need_the_csrf_token_and_our_own_origin(stack, console):
+    dora = await console("dora", ["en"])
     forged = await dora.http.post("/console/api/handoffs/1/claim", json={})
     assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
     elsewhere = await dora.http.post(
@@ -74,14 +58,12 @@ async def test_changes_need_the_csrf_token_and_our_own_origin(stack, signed_in):
         )
 
 
-async def test_agents_are_offered_only_conversations_they_can_read_and_act_only_on_their_own(
-    stack, signed_in
-):
+async def test_agents_are_offered_only_conversations_they_can_read_and_act_only_on_their_own(stack, console):
     phone = Phone(stack, "+61400000933")
     phone.text("I'd like to speak to a human")
     await phone.replies_until(lambda r: len(r) >= 1)
-    kenji = await signed_in("kenji", ["ja"])
-    eve = await signed_in("eve", ["en"])
+    kenji = await console("kenji", ["ja"])
+    eve = await console("eve", ["en"])
     waiting = [i for i in (await eve.get("/console/api/queue")).json()["queue"] if i["channel"] == "sms"]
     [item] = [i for i in waiting if i["reason"] == "customer_request" and i["language"] == "en"][-1:]
     assert item["conversation_id"] not in {
@@ -97,9 +79,10 @@ async def test_agents_are_offered_only_conversations_they_can_read_and_act_only_
     assert (await eve.post(reply, {"text": ""})).status_code == 422
 
     assert (await eve.get("/console/api/supervisor")).status_code == 403
-    sam = await signed_in("sam", [], role="supervisor")
+    sam = await console("sam", [], role="supervisor")
     overview = (await sam.get("/console/api/supervisor")).json()
     held = {a["username"]: a["holding"] for a in overview["agents"]}
+    assert item["conversation_id"] in {c["conversation_id"] for c in overview["recent"]}
     assert held["eve"] >= 1
     assert any(
         c["conversation_id"] == item["conversation_id"] and c["claimed_by"] == "Eve"

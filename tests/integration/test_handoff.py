@@ -9,7 +9,6 @@ import time
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from bot.arrangements import request_hardship
@@ -21,7 +20,6 @@ from bot.money import Money
 from bot.policy import load_policy
 from tests.conftest import REPORTS
 from tests.integration.chat_client import ChatClient, bot_texts
-from tests.integration.console_client import Console, add_agent
 from tests.integration.phone import Phone
 from tests.stack import TWILIO
 
@@ -69,23 +67,6 @@ async def _bot_messages_after(stack, conversation_id: str, after_id: int) -> lis
             )
     finally:
         await database.close()
-
-
-@pytest.fixture
-async def console(stack):
-    opened: list[Console] = []
-
-    async def sign_in(username: str, languages: list[str], role: str = "agent") -> Console:
-        await add_agent(stack, username, languages, role)
-        agent = Console(stack)
-        assert (await agent.sign_in(username)).status_code == 200
-        await agent.connect()
-        opened.append(agent)
-        return agent
-
-    yield sign_in
-    for agent in opened:
-        await agent.close()
 
 
 def _in_queue(conversation_id: str):
