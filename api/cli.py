@@ -109,6 +109,7 @@ def hints(settings: Settings) -> str:
         "Concord is running:",
         f"  creditor page   {settings.api_base_url()}/   (the chat widget is in the corner)",
         f'  widget tag      <script src="{settings.api_base_url()}/widget.js" async></script>',
+        f"  agent console   {settings.api_base_url()}/console   (add a user: make user USERNAME=... NAME=...)",
         f"  health          {settings.api_base_url()}/healthz",
         f"  Rasa            {', '.join(settings.rasa_base_urls())}",
         "",
