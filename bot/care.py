@@ -12,9 +12,10 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import sentiment
 from bot.audit import record
 from bot.cases import CRISIS_PAUSE, pause_collection
-from bot.conversations import sentiment_trend
+from bot.conversations import recent_scores
 from bot.db.models import Account, Conversation, Customer, Message, VulnerabilityFlag
 from bot.handoff import HandoffReason, open_handoff, request_handoff, waiting_notice_for
 from bot.i18n import Catalog
@@ -152,15 +153,9 @@ async def _respond_to_mood(
 ) -> CareReply | None:
     if await open_handoff(session, conversation.id) is not None:
         return None
-    scores = await session.scalars(
-        select(Message.sentiment_score)
-        .where(Message.conversation_id == conversation.id, Message.sentiment_score.is_not(None))
-        .limit(mood.at_least)
-    )
-    if len(list(scores)) < mood.at_least:
-        return None
-    trend = await sentiment_trend(session, conversation.id)
-    if trend is None or trend >= mood.threshold:
+    # One read: enough messages to count, and the latest of them for the trend.
+    scores = await recent_scores(session, conversation.id, max(mood.at_least, sentiment.TREND_WINDOW))
+    if len(scores) < mood.at_least or sentiment.trend(scores) >= mood.threshold:
         return None
     await request_handoff(session, conversation.id, HandoffReason.NEGATIVE_SENTIMENT)
     notice = await waiting_notice_for(session, conversation, policy.staffed_hours, now)

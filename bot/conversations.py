@@ -104,6 +104,11 @@ async def set_language(session: AsyncSession, conversation_id: str, language: st
 
 async def sentiment_trend(session: AsyncSession, conversation_id: str) -> float | None:
     """How the customer's latest messages feel on average (bot.sentiment.trend); None before any."""
+    return sentiment.trend(await recent_scores(session, conversation_id, sentiment.TREND_WINDOW))
+
+
+async def recent_scores(session: AsyncSession, conversation_id: str, limit: int) -> list[float]:
+    """The sentiment scores of the customer's latest `limit` messages, oldest first."""
     rows = await session.scalars(
         select(Message.sentiment_score)
         .where(
@@ -112,9 +117,9 @@ async def sentiment_trend(session: AsyncSession, conversation_id: str) -> float 
             Message.sentiment_score.is_not(None),
         )
         .order_by(Message.id.desc())
-        .limit(sentiment.TREND_WINDOW)
+        .limit(limit)
     )
-    return sentiment.trend(list(reversed(list(rows))))
+    return list(reversed(list(rows)))
 
 
 async def add_note(session: AsyncSession, conversation_id: str, agent: Agent, text: str) -> Note:

@@ -120,7 +120,7 @@ class Gateway:
             if not delivery.duplicate:
                 self._changed(inbound.conversation_id)
             if delivery.pause_assistant:
-                await self._pause_assistant(inbound.conversation_id)
+                await self.pause_assistant(inbound.conversation_id)
             if delivery.duplicate or delivery.rejected or delivery.cared_for:
                 return delivery
             delivery.replies = await self._answer_waiting(inbound.conversation_id)
@@ -158,7 +158,8 @@ class Gateway:
         for listener in self.listeners:
             listener(conversation_id)
 
-    async def _pause_assistant(self, conversation_id: str) -> None:
+    async def pause_assistant(self, conversation_id: str) -> None:
+        """Silence Rasa in this conversation: a person has it (or is about to)."""
         try:
             await self.rasa.pause(conversation_id)
         except AssistantUnavailable as error:  # the gateway keeps it silent meanwhile (_answer_waiting)

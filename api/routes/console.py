@@ -8,7 +8,6 @@ browser sends one, our own Origin.
 
 import asyncio
 import hmac
-import logging
 from contextlib import suppress
 from datetime import timedelta
 from typing import Annotated, Any, Literal
@@ -37,7 +36,6 @@ from bot.db.models import Agent, AgentSession, Arrangement, Conversation, Handof
 from bot.db.types import utcnow
 from bot.rasa_client import AssistantUnavailable
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console")
 COOKIE = "concord_console"
 OUTCOMES = ("resolved", "arrangement_agreed", "referred", "customer_left", "other")
@@ -81,9 +79,13 @@ async def console_page(request: Request, state: AppState = Depends(app_state)) -
 # Signing in and out ------------------------------------------------------------------------------
 
 
+def _own_origin(origin: str | None, state: AppState) -> bool:
+    """Browsers name the page a request comes from; it must be the console's own."""
+    return origin is None or origin.rstrip("/") == state.settings.api_base_url().rstrip("/")
+
+
 def _same_origin(request: Request, state: AppState) -> None:
-    origin = request.headers.get("origin")
-    if origin is not None and origin.rstrip("/") != state.settings.api_base_url().rstrip("/"):
+    if not _own_origin(request.headers.get("origin"), state):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "requests must come from the console's own page")
 
 
@@ -224,7 +226,7 @@ async def claim(handoff_id: int, agent: Changer, state: State):
         except handoff.HandoffConflict as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         conversation_id = claimed.conversation_id
-    await _pause(state, conversation_id)  # a hardship or dispute review waited with the assistant on
+    await state.gateway.pause_assistant(conversation_id)  # a hardship or dispute review waited with it on
     await _send_notice(state, conversation_id, "handoff_agent_joined", {"agent": agent.display_name})
     return {"conversation_id": conversation_id}
 
@@ -320,13 +322,6 @@ async def _mine(db, conversation_id: str, agent: Agent) -> Handoff:
     return current
 
 
-async def _pause(state: AppState, conversation_id: str) -> None:
-    try:
-        await state.rasa.pause(conversation_id)
-    except AssistantUnavailable as error:  # the gateway keeps the assistant silent meanwhile
-        log.warning("could not pause the assistant (%s)", error)
-
-
 async def _send_notice(
     state: AppState, conversation_id: str, key: str, values: dict[str, str] | None = None
 ) -> None:
@@ -342,12 +337,9 @@ async def live(websocket: WebSocket):
     """Pushes {"type": "lists"} when the queue changes and {"type": "messages"} for the watched
     conversation; the page sends {"watch": conversation_id, "after": last_message_id}."""
     state = ws_state(websocket)
-    origin = websocket.headers.get("origin")
     async with state.db.session() as db:
         found = await agents.session_for(db, websocket.cookies.get(COOKIE))
-    if found is None or (
-        origin is not None and origin.rstrip("/") != state.settings.api_base_url().rstrip("/")
-    ):
+    if found is None or not _own_origin(websocket.headers.get("origin"), state):
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     await websocket.accept()
