@@ -1,0 +1,167 @@
+"""Intent classification with a linear support vector machine over the pipeline's sparse
+features (Rasa 3.6).
+
+Why not DIET: on the held-out sets of all eleven languages a linear SVM over TF-IDF weighted
+word and character n-grams recognised more messages (README, "Understanding"), as it usually
+does for short texts with a few hundred examples an intent, and it trains in seconds, always
+to the same model.
+
+The SVM's scores are margins, not probabilities. FallbackClassifier needs a confidence, so the
+scores go through a softmax whose temperature is fitted on out-of-fold scores during training
+(temperature scaling): a confidence of 0.6 then means right about 60% of the time.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import scipy.sparse
+import skops.io
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.svm import LinearSVC
+
+_MODEL_FILE = "model.skops"
+_TEMPERATURE_FILE = "temperature.json"
+_TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    """The likeliest intent of a message and a ranking with calibrated confidences."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "C": 1.0,  # inverse regularisation strength of the SVM
+            "folds": 5,  # for the out-of-fold scores the temperature is fitted on
+            "random_seed": 1,
+            RANKING_LENGTH: LABEL_RANKING_LENGTH,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Pipeline | None = None,
+        temperature: float = 1.0,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+        self._temperature = temperature
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    def _new_model(self) -> Pipeline:
+        return make_pipeline(
+            TfidfTransformer(sublinear_tf=True),
+            LinearSVC(C=self._config["C"], random_state=self._config["random_seed"]),
+        )
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            return self._resource
+        features = _features(examples)
+        intents = np.array([e.get(INTENT) for e in examples])
+        folds = StratifiedKFold(self._config["folds"], shuffle=True, random_state=self._config["random_seed"])
+        held_out_scores = cross_val_predict(
+            self._new_model(), features, intents, cv=folds, method="decision_function"
+        )
+        self._model = self._new_model().fit(features, intents)
+        self._temperature = _fitted_temperature(
+            held_out_scores, np.searchsorted(self._model.classes_, intents)
+        )
+        self.persist()
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._model is None or not messages:
+            return messages
+        confidences = softmax(self._model.decision_function(_features(messages)) / self._temperature, axis=1)
+        names = self._model.classes_
+        for message, row in zip(messages, confidences, strict=True):
+            ranking = [{"name": str(names[i]), "confidence": float(row[i])} for i in np.argsort(-row)]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            if self._config[RANKING_LENGTH] > 0:
+                ranking = ranking[: self._config[RANKING_LENGTH]]
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as folder:
+            skops.io.dump(self._model, folder / _MODEL_FILE)
+            (folder / _TEMPERATURE_FILE).write_text(json.dumps({"temperature": self._temperature}))
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        try:
+            with model_storage.read_from(resource) as folder:
+                # Only scikit-learn's own types and the sparse matrix TF-IDF keeps its weights in;
+                # a file holding anything else is refused, not executed.
+                model = skops.io.load(folder / _MODEL_FILE, trusted=_TRUSTED_TYPES)
+                temperature = json.loads((folder / _TEMPERATURE_FILE).read_text())["temperature"]
+        except ValueError:  # trained on no intent examples: nothing was written
+            return cls.create(config, model_storage, resource, execution_context)
+        return cls(config, model_storage, resource, model, temperature)
+
+
+def _features(messages: list[Message]) -> scipy.sparse.csr_matrix:
+    """Each message's sentence-level features from the featurizers before this component."""
+    rows = []
+    for message in messages:
+        sparse = message.get_sparse_features(TEXT)[1]
+        dense = message.get_dense_features(TEXT)[1]
+        parts = [scipy.sparse.csr_matrix(sparse.features)] if sparse else []
+        parts += [scipy.sparse.csr_matrix(dense.features)] if dense else []
+        rows.append(scipy.sparse.hstack(parts))
+    return scipy.sparse.vstack(rows).tocsr()
+
+
+def _fitted_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature that makes softmax(scores / T) the likeliest account of the truth."""
+
+    def negative_log_likelihood(log_temperature: float) -> float:
+        log_p = log_softmax(scores / np.exp(log_temperature), axis=1)
+        return -float(np.mean(log_p[np.arange(len(truth)), truth]))
+
+    best = minimize_scalar(negative_log_likelihood, bounds=(-5.0, 3.0), method="bounded")
+    return float(np.exp(best.x))
