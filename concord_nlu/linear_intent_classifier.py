@@ -92,6 +92,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
+            self.persist()
             return self._resource
         features = _features(examples)
         intents = np.array([e.get(INTENT) for e in examples])
@@ -109,7 +110,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None or not messages:
             return messages
-        confidences = softmax(self._model.decision_function(_features(messages)) / self._temperature, axis=1)
+        features = _features(messages, width=self._model.n_features_in_)
+        confidences = softmax(self._model.decision_function(features) / self._temperature, axis=1)
         names = self._model.classes_
         for message, row in zip(messages, confidences, strict=True):
             ranking = [{"name": str(names[i]), "confidence": float(row[i])} for i in np.argsort(-row)]
@@ -121,6 +123,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as folder:
+            if self._model is None:  # no intent examples: an empty folder says so to load()
+                return
             skops.io.dump(self._model, folder / _MODEL_FILE)
             (folder / _TEMPERATURE_FILE).write_text(json.dumps({"temperature": self._temperature}))
 
@@ -133,21 +137,25 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LinearIntentClassifier:
-        try:
-            with model_storage.read_from(resource) as folder:
-                # Only scikit-learn's own types and the sparse matrix TF-IDF keeps its weights in;
-                # a file holding anything else is refused, not executed.
-                model = skops.io.load(folder / _MODEL_FILE, trusted=_TRUSTED_TYPES)
-                temperature = json.loads((folder / _TEMPERATURE_FILE).read_text())["temperature"]
-        except ValueError:  # trained on no intent examples: nothing was written
-            return cls.create(config, model_storage, resource, execution_context)
+        with model_storage.read_from(resource) as folder:
+            if not (folder / _MODEL_FILE).exists():
+                return cls(config, model_storage, resource)
+            # Only scikit-learn's own types and the sparse matrix TF-IDF keeps its weights in;
+            # a file holding anything else is refused, not executed.
+            model = skops.io.load(folder / _MODEL_FILE, trusted=_TRUSTED_TYPES)
+            temperature = json.loads((folder / _TEMPERATURE_FILE).read_text())["temperature"]
         return cls(config, model_storage, resource, model, temperature)
 
 
-def _features(messages: list[Message]) -> scipy.sparse.csr_matrix:
-    """Each message's sentence-level features from the featurizers before this component."""
+def _features(messages: list[Message], width: int | None = None) -> scipy.sparse.csr_matrix:
+    """Each message's sentence-level features from the featurizers before this component. Some
+    featurizers add nothing for an empty message (a photo with no caption), so it gets a row of
+    zeros `width` wide: no intent stands out and the fallback answers."""
     rows = []
     for message in messages:
+        if not (message.get(TEXT) or "").strip():
+            rows.append(scipy.sparse.csr_matrix((1, width)))
+            continue
         sparse = message.get_sparse_features(TEXT)[1]
         dense = message.get_dense_features(TEXT)[1]
         parts = [scipy.sparse.csr_matrix(sparse.features)] if sparse else []

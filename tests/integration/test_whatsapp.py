@@ -104,3 +104,11 @@ async def test_outside_the_window_with_opt_in_the_approved_template_is_sent(stac
     )
     assert sent["ContentSid"] == WHATSAPP_TEMPLATE and "Body" not in sent
     assert json.loads(sent["ContentVariables"]) == {"1": "Following up on your request."}
+
+
+async def test_a_photo_without_a_caption_is_answered_gently(stack, catalog):
+    # Twilio posts an empty Body for media alone; the assistant cannot read it, and says so kindly.
+    number = "+6281234500077"
+    assert _whatsapp(stack, number, "", "SMwaPhoto1").status_code == 200
+    [reply] = await eventually(lambda: TWILIO.to(f"whatsapp:{number}"), lambda r: len(r) >= 1)
+    assert reply == catalog.render("utter_rephrase", "en").text
