@@ -1,2 +1,2 @@
 """Concord's own Rasa NLU pieces. `segments` is plain Python (both runtimes import it);
-`tokenizer` is the Rasa component built on it and is loaded only by Rasa."""
+`tokenizer` and `linear_intent_classifier` are Rasa components, loaded only by Rasa."""
