@@ -1,15 +1,17 @@
 """Splitting words of scripts written without spaces into the units the classifier counts.
 
-Chinese and Japanese are written without spaces between words, and Thai without spaces
-between words of a phrase: a whole sentence would be one "word". Each Han or kana character
-and each Thai letter with its vowel and tone marks becomes a unit of its own, so word pairs
-over them are character bigrams ("分期", "付款"). Other scripts are left as they are.
+Chinese and Japanese are written without spaces between words, and Thai, Lao, Khmer and
+Burmese without spaces between words of a phrase: a whole sentence would be one "word". Each
+Han or kana character and each letter of the others with its vowel and tone marks becomes a
+unit of its own, so word pairs over them are character bigrams ("分期", "付款"). Other scripts
+are left as they are. Naming the next region's unspaced scripts here keeps a new language
+(Lao, Khmer, Burmese) a matter of data files.
 """
 
 import regex
 
-# Han, hiragana, katakana, Thai: one unit per character (a Thai letter keeps its marks).
-_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}ー\p{Thai}]")
+# One unit per character (a letter keeps its combining vowel and tone marks).
+_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}ー\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 _UNIT = regex.compile(r"\X")
 
 

@@ -12,6 +12,11 @@ def test_a_thai_letter_keeps_its_vowel_and_tone_marks():
     assert [unit for unit, _ in segments("ได้ไหม")] == ["ไ", "ด้", "ไ", "ห", "ม"]
 
 
+def test_lao_and_khmer_are_split_too_so_a_language_in_them_needs_only_data():
+    assert [unit for unit, _ in segments("ຂອບໃຈ")] == ["ຂ", "ອ", "ບ", "ໃ", "ຈ"]  # Lao "thank you"
+    assert [unit for unit, _ in segments("អរគុណ")] == ["អ", "រ", "គុ", "ណ"]  # Khmer "thank you"
+
+
 def test_latin_digits_and_hangul_inside_or_alone_stay_whole():
     assert segments("5000円") == [("5000", 0), ("円", 4)]
     assert segments("ok吗") == [("ok", 0), ("吗", 2)]
