@@ -90,7 +90,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         )
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and not _empty(e)]
         if not examples:
             self.persist()
             return self._resource
@@ -153,7 +153,7 @@ def _features(messages: list[Message], width: int | None = None) -> scipy.sparse
     zeros `width` wide: no intent stands out and the fallback answers."""
     rows = []
     for message in messages:
-        if not (message.get(TEXT) or "").strip():
+        if _empty(message):
             rows.append(scipy.sparse.csr_matrix((1, width)))
             continue
         sparse = message.get_sparse_features(TEXT)[1]
@@ -162,6 +162,10 @@ def _features(messages: list[Message], width: int | None = None) -> scipy.sparse
         parts += [scipy.sparse.csr_matrix(dense.features)] if dense else []
         rows.append(scipy.sparse.hstack(parts))
     return scipy.sparse.vstack(rows).tocsr()
+
+
+def _empty(message: Message) -> bool:
+    return not (message.get(TEXT) or "").strip()
 
 
 def _fitted_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
