@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.services import Verified
-from bot.cases import open_case
 from bot.db.models import CaseKind, Payment
+from bot.domain.cases import open_case
 
 
 async def check_payment_claim(

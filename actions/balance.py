@@ -5,8 +5,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.services import Verified
-from bot.accounts import account_summary
-from bot.arrangements import next_instalment
+from bot.domain.accounts import account_summary
+from bot.domain.arrangements import next_instalment
 
 
 async def tell_balance(

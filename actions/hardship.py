@@ -5,7 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.services import Verified, creditor
-from bot.arrangements import request_hardship
+from bot.domain.arrangements import request_hardship
 
 
 async def submit_hardship_request(

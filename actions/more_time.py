@@ -7,8 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.services import Verified, creditor
-from bot import arrangements
-from bot.arrangements import OutsidePolicy
+from bot.domain import arrangements
+from bot.domain.arrangements import OutsidePolicy
 
 
 async def arrange_more_time(

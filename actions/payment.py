@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.request_form import read_amount
 from actions.services import Verified, creditor, payment_links
-from bot.audit import record
+from bot.db.audit import record
 
 
 async def send_payment_link(

@@ -11,10 +11,10 @@ from actions.base import ConcordAction
 from actions.fulfil import explain_unverified, reset_request
 from actions.request_form import BY_DATE, IN_PAYMENTS
 from actions.services import catalog, creditor, database, language, verified
-from bot.arrangements import OutsidePolicy, agree_instalment_plan
-from bot.money import Money
-from bot.plans import Instalment, OfferNote, Plan, offer_plans
-from bot.schedule import Frequency
+from bot.domain.arrangements import OutsidePolicy, agree_instalment_plan
+from bot.domain.money import Money
+from bot.domain.plans import Instalment, OfferNote, Plan, offer_plans
+from bot.domain.schedule import Frequency
 
 OFFER_RESPONSES = {
     OfferNote.FITS: "utter_plan_options_fits",

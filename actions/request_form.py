@@ -24,10 +24,10 @@ from actions.services import (
     verification_policy,
     verified,
 )
-from bot import arrangements, verification
-from bot.amounts import mentions_money, parse_amount, parse_count
-from bot.dates import parse_future_date
-from bot.identity import normalise_reference, parse_date_of_birth
+from bot.domain import arrangements, verification
+from bot.domain.identity import normalise_reference, parse_date_of_birth
+from bot.understanding.amounts import mentions_money, parse_amount, parse_count
+from bot.understanding.dates import parse_future_date
 
 IDENTITY = ["account_reference", "date_of_birth"]
 # Unreadable answers in a row before we offer a way out instead of asking again.

@@ -9,16 +9,16 @@ from babel.dates import format_date
 from rasa_sdk import Tracker
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import verification
 from bot.config import ROOT, get_settings
 from bot.db.engine import Database
 from bot.db.models import Account, Customer
+from bot.domain import verification
+from bot.domain.money import Money
+from bot.domain.payments import PaymentLinks
+from bot.domain.plans import today_for
+from bot.domain.policy import CreditorPolicy, load_policy
+from bot.domain.verification import VerificationPolicy
 from bot.i18n import Catalog, formatting_locale
-from bot.money import Money
-from bot.payments import PaymentLinks
-from bot.plans import today_for
-from bot.policy import CreditorPolicy, load_policy
-from bot.verification import VerificationPolicy
 
 
 @lru_cache

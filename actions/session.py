@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
 from actions.services import database
-from bot import verification
-from bot.handoff import bot_is_paused
+from bot.domain import verification
+from bot.people.handoff import bot_is_paused
 
 
 class ActionSessionStart(ConcordAction):

@@ -9,12 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
 from actions.services import before_latest_message, catalog, creditor, database, language, verified
-from bot.audit import record
-from bot.cases import open_case
-from bot.consent import opt_out
-from bot.conversations import get_conversation, set_language
+from bot.db.audit import record
 from bot.db.models import CaseKind
-from bot.handoff import HandoffReason, request_handoff, waiting_notice_for
+from bot.domain.cases import open_case
+from bot.domain.consent import opt_out
+from bot.domain.conversations import get_conversation, set_language
+from bot.people.handoff import HandoffReason, request_handoff, waiting_notice_for
 
 
 async def hand_to_a_person(

@@ -17,8 +17,8 @@ from alembic.config import Config
 from sqlalchemy import select
 
 from bot.config import ROOT, Settings, get_settings
+from bot.db.demo_data import DEMO_CUSTOMERS, seed_if_empty
 from bot.db.engine import Database
-from bot.demo_data import DEMO_CUSTOMERS, seed_if_empty
 
 
 def migrate(settings: Settings) -> None:
@@ -38,7 +38,7 @@ async def seed(settings: Settings) -> bool:
 
 async def create_user(settings: Settings, username: str, name: str, role: str, languages: list[str]) -> str:
     """A console user; the password comes from CONCORD_NEW_USER_PASSWORD or is asked for (never an argument)."""
-    from bot.agents import AgentError, create_agent
+    from bot.people.agents import AgentError, create_agent
 
     password = os.environ.get("CONCORD_NEW_USER_PASSWORD") or getpass.getpass(f"password for {username}: ")
     db = Database(settings.database_url)

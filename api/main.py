@@ -17,19 +17,19 @@ from api.console_hub import ConsoleHub
 from api.routes import console, health, nlg, pages, telegram, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
-from bot import sentiment, vulnerability
-from bot.care import MoodRule
 from bot.channels.telegram import TelegramSender
-from bot.channels.twilio_sms import TwilioSMS, TwilioWhatsApp
+from bot.channels.text_parts import as_numbered_text, as_sms
+from bot.channels.twilio import TwilioSMS, TwilioWhatsApp
 from bot.config import ROOT, Settings, get_settings
 from bot.db.engine import Database
-from bot.gateway import Gateway
+from bot.domain.policy import load_policy
+from bot.gateway.assistant import RasaClient
+from bot.gateway.care import MoodRule
+from bot.gateway.intake import Gateway
+from bot.gateway.outbox import ChannelSender, Outbox
 from bot.i18n import Catalog
-from bot.language import default_detector
-from bot.outbox import ChannelSender, Outbox
-from bot.policy import load_policy
-from bot.rasa_client import RasaClient
-from bot.sms import as_numbered_text, as_sms
+from bot.understanding import sentiment, vulnerability
+from bot.understanding.language import default_detector
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from api.session_tokens import SessionTokens
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.models import Message
-from bot.gateway import Gateway
+from bot.domain.policy import CreditorPolicy
+from bot.gateway.assistant import RasaClient
+from bot.gateway.intake import Gateway
+from bot.gateway.outbox import Outbox
 from bot.i18n import Catalog
-from bot.outbox import Outbox
-from bot.policy import CreditorPolicy
-from bot.rasa_client import RasaClient
 
 
 @dataclass

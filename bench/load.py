@@ -324,7 +324,7 @@ OUR_CODE = {"bot", "api", "actions"}
 
 
 def _path(frame: str) -> str:
-    """ "receive (bot/gateway.py:97)" → "bot/gateway.py" (py-spy names files from their package)"""
+    """ "receive (bot/gateway/intake.py:97)" → "bot/gateway/intake.py" (py-spy names files from their package)"""
     return frame.rpartition(" (")[2].rsplit(":", 1)[0]
 
 

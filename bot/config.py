@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     public_url: str = ""
     rasa_token: str = "change-me-rasa-token"
     # Rasa processes behind the gateway, each on its own port from rasa_port up; a conversation
-    # always goes to the same one (bot.rasa_client). One Rasa process uses one core at most.
+    # always goes to the same one (bot.gateway.assistant). One Rasa process uses one core at most.
     rasa_replicas: int = Field(default=1, ge=1, le=8)
     rasa_timeout_seconds: float = 15.0
 
@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_backoff_seconds: list[float] = [2, 10, 30, 120, 600, 1800]
 
-    # Hand a conversation to a person when the average mood of its latest messages (bot.sentiment,
+    # Hand a conversation to a person when the average mood of its latest messages (bot.understanding.sentiment,
     # −1…1) falls below this, once there are at least this many.
     handoff_mood_threshold: float = Field(default=-0.5, ge=-1, le=1)
     handoff_mood_messages: int = Field(default=3, ge=1)

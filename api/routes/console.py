@@ -28,13 +28,13 @@ from pydantic import BaseModel, Field
 from api.console_hub import ConsoleTab
 from api.routes.pages import STATIC
 from api.state import AppState, app_state, ws_state
-from bot import agents, console_view, handoff
-from bot.arrangements import HardshipDecision, decide_hardship
-from bot.cases import crisis_pause, lift_crisis_pause
-from bot.conversations import add_note, transcript
 from bot.db.models import Agent, AgentSession, Arrangement, Conversation, Handoff, HandoffStatus
 from bot.db.types import utcnow
-from bot.rasa_client import AssistantUnavailable
+from bot.domain.arrangements import HardshipDecision, decide_hardship
+from bot.domain.cases import crisis_pause, lift_crisis_pause
+from bot.domain.conversations import add_note, transcript
+from bot.gateway.assistant import AssistantUnavailable
+from bot.people import agents, console_view, handoff
 
 router = APIRouter(prefix="/console")
 COOKIE = "concord_console"

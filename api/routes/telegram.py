@@ -5,12 +5,12 @@ import logging
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from api.state import AppState, app_state
-from bot import conversations
 from bot.channels.telegram import customer_from_start, read_update, secret_is_valid
-from bot.consent import opt_in, opt_out
 from bot.db.models import Customer
-from bot.gateway import InboundMessage
-from bot.outbox import OPT_OUT_CONFIRMATION
+from bot.domain import conversations
+from bot.domain.consent import opt_in, opt_out
+from bot.gateway.intake import InboundMessage
+from bot.gateway.outbox import OPT_OUT_CONFIRMATION
 
 log = logging.getLogger(__name__)
 router = APIRouter()

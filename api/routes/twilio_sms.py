@@ -3,14 +3,14 @@
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from api.state import AppState, app_state
-from bot import conversations
-from bot.accounts import customer_with_phone, e164
-from bot.channels.twilio_sms import signature_is_valid
-from bot.consent import opt_in, opt_out
+from bot.channels.text_parts import chosen_option
+from bot.channels.twilio import signature_is_valid
 from bot.db.models import Conversation
-from bot.gateway import InboundMessage
-from bot.outbox import OPT_OUT_CONFIRMATION
-from bot.sms import chosen_option
+from bot.domain import conversations
+from bot.domain.accounts import customer_with_phone, e164
+from bot.domain.consent import opt_in, opt_out
+from bot.gateway.intake import InboundMessage
+from bot.gateway.outbox import OPT_OUT_CONFIRMATION
 
 router = APIRouter(prefix="/webhooks/twilio")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from api.chat_hub import message_frame
 from api.state import AppState, ws_state
-from bot import conversations
 from bot.db.models import Conversation
-from bot.gateway import InboundMessage
+from bot.domain import conversations
+from bot.gateway.intake import InboundMessage
 
 log = logging.getLogger(__name__)
 router = APIRouter()

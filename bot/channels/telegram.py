@@ -5,7 +5,7 @@ import hmac
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.outbox import PermanentFailure, TransientFailure
+from bot.gateway.outbox import PermanentFailure, TransientFailure
 
 # Telegram's callback_data holds at most 64 bytes; longer payloads cannot be buttons.
 MAX_CALLBACK_BYTES = 64

@@ -139,7 +139,7 @@ class Conversation(Base):
     language_source: Mapped[str] = mapped_column(String(16), default="default", server_default="default")
     verified_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # A vulnerability cue we asked the customer's consent to note, until they answer (bot.care).
+    # A vulnerability cue we asked the customer's consent to note, until they answer (bot.gateway.care).
     pending_consent: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -176,12 +176,12 @@ class Message(Base):
     # Why it is sent, where that changes the rules (an opt-out confirmation goes to an opted-out number).
     purpose: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(8))
-    # Inbound: the language the customer wrote in, when it could be told (bot.language).
+    # Inbound: the language the customer wrote in, when it could be told (bot.understanding.language).
     detected_language: Mapped[str | None] = mapped_column(String(8))
-    # Inbound: how the message feels (bot.sentiment), −1 upset … 1 pleased, and its label.
+    # Inbound: how the message feels (bot.understanding.sentiment), −1 upset … 1 pleased, and its label.
     sentiment_score: Mapped[float | None] = mapped_column(Float)
     sentiment_label: Mapped[str | None] = mapped_column(String(8))
-    # Inbound: the vulnerability cue it shows (bot.vulnerability), if any.
+    # Inbound: the vulnerability cue it shows (bot.understanding.vulnerability), if any.
     vulnerability_cue: Mapped[str | None] = mapped_column(String(24))
     # Outbound from a person: which agent wrote it.
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))

@@ -2,7 +2,7 @@
 
 from playwright.async_api import expect
 
-from bot.demo_data import DEMO_CUSTOMERS
+from bot.db.demo_data import DEMO_CUSTOMERS
 
 MIA = DEMO_CUSTOMERS[0]
 

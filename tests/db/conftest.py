@@ -4,12 +4,12 @@ import socket
 
 import pytest
 
-from bot.care import MoodRule
 from bot.config import ROOT
-from bot.gateway import Gateway
-from bot.language import default_detector
-from bot.policy import load_policy
-from bot.rasa_client import RasaClient
+from bot.domain.policy import load_policy
+from bot.gateway.assistant import RasaClient
+from bot.gateway.care import MoodRule
+from bot.gateway.intake import Gateway
+from bot.understanding.language import default_detector
 
 POLICY = load_policy(ROOT / "creditor.yml")
 

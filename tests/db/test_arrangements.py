@@ -5,20 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.arrangements import (
-    HardshipDecision,
-    OutsidePolicy,
-    active_plan,
-    agree_instalment_plan,
-    decide_hardship,
-    move_next_instalment,
-    promise_to_pay,
-    request_hardship,
-)
-from bot.cases import open_case
 from bot.config import ROOT
-from bot.consent import is_opted_out, opt_in, opt_out
-from bot.conversations import open_conversation
+from bot.db.demo_data import seed_if_empty
 from bot.db.models import (
     Account,
     Arrangement,
@@ -28,12 +16,24 @@ from bot.db.models import (
     Customer,
     Handoff,
 )
-from bot.demo_data import seed_if_empty
-from bot.handoff import HandoffReason, open_handoff, request_handoff
-from bot.money import Money
-from bot.plans import build_plan, first_payment_date, today_for
-from bot.policy import load_policy
-from bot.schedule import Frequency
+from bot.domain.arrangements import (
+    HardshipDecision,
+    OutsidePolicy,
+    active_plan,
+    agree_instalment_plan,
+    decide_hardship,
+    move_next_instalment,
+    promise_to_pay,
+    request_hardship,
+)
+from bot.domain.cases import open_case
+from bot.domain.consent import is_opted_out, opt_in, opt_out
+from bot.domain.conversations import open_conversation
+from bot.domain.money import Money
+from bot.domain.plans import build_plan, first_payment_date, today_for
+from bot.domain.policy import load_policy
+from bot.domain.schedule import Frequency
+from bot.people.handoff import HandoffReason, open_handoff, request_handoff
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 POLICY = load_policy(ROOT / "creditor.yml").arrangements

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.conversations import open_conversation, transcript
+from bot.db.demo_data import seed_if_empty
 from bot.db.models import Account, Direction, Handoff, Message, MessageStatus, Sender, VulnerabilityFlag
-from bot.demo_data import seed_if_empty
-from bot.gateway import InboundMessage
-from bot.handoff import waiting_notice
+from bot.domain.conversations import open_conversation, transcript
+from bot.gateway.intake import InboundMessage
+from bot.people.handoff import waiting_notice
 from tests.db.conftest import POLICY
 
 

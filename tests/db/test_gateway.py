@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from bot.conversations import open_conversation, sentiment_trend, transcript
 from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
-from bot.gateway import InboundMessage, UnknownConversation
+from bot.domain.conversations import open_conversation, sentiment_trend, transcript
+from bot.gateway.intake import InboundMessage, UnknownConversation
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import agents
-from bot.conversations import open_conversation
 from bot.db.engine import Database
 from bot.db.models import AuditEntry, Handoff
-from bot.handoff import HandoffConflict, HandoffReason, claim, queue, request_handoff, waiting_notice
+from bot.domain.conversations import open_conversation
+from bot.people import agents
+from bot.people.handoff import HandoffConflict, HandoffReason, claim, queue, request_handoff, waiting_notice
 from tests.db.conftest import POLICY
 
 PASSWORD = "a long enough passphrase"

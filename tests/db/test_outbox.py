@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.channels.twilio_sms import TwilioSMS
-from bot.conversations import open_conversation
+from bot.channels.twilio import TwilioSMS
 from bot.db.models import Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
-from bot.outbox import LEASE, Outbox
+from bot.domain.conversations import open_conversation
+from bot.gateway.outbox import LEASE, Outbox
 from tests.fakes.twilio_api import FakeTwilio
 
 

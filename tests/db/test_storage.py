@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.config import ROOT
-from bot.conversations import open_conversation, transcript
+from bot.db.demo_data import DEMO_CUSTOMERS, seed_if_empty
 from bot.db.models import Account, Customer, Direction, Message, MessageStatus, Sender
-from bot.demo_data import DEMO_CUSTOMERS, seed_if_empty
+from bot.domain.conversations import open_conversation, transcript
 
 
 def _message(conversation_id: str, channel_message_id: str | None, channel: str = "web") -> Message:

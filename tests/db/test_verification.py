@@ -4,10 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.conversations import open_conversation
+from bot.db.demo_data import DEMO_CUSTOMERS, seed_if_empty
 from bot.db.models import Conversation
-from bot.demo_data import DEMO_CUSTOMERS, seed_if_empty
-from bot.verification import Outcome, VerificationPolicy, forget_verification, verified_account, verify
+from bot.domain.conversations import open_conversation
+from bot.domain.verification import Outcome, VerificationPolicy, forget_verification, verified_account, verify
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 POLICY = VerificationPolicy(max_failures=3, lock_minutes=30)

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import websockets
 
-from bot.agents import create_agent
+from bot.people.agents import create_agent
 
 PASSWORD = "correct horse battery staple"
 

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import select
 
-from bot.arrangements import request_hardship
 from bot.config import ROOT, Settings
+from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Account, AuditEntry, Conversation, Customer, Direction, Message, Sender
-from bot.demo_data import DEMO_CUSTOMERS
-from bot.handoff import waiting_notice
-from bot.money import Money
-from bot.policy import load_policy
+from bot.domain.arrangements import request_hardship
+from bot.domain.money import Money
+from bot.domain.policy import load_policy
+from bot.people.handoff import waiting_notice
 from tests.conftest import REPORTS
 from tests.integration.chat_client import ChatClient, bot_texts
 from tests.integration.phone import Phone

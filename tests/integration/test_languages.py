@@ -3,8 +3,8 @@
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Account, Arrangement, ArrangementStatus, Conversation
-from bot.demo_data import DEMO_CUSTOMERS
 from tests.integration.chat_client import ChatClient, bot_texts
 from tests.integration.phone import Phone
 from tests.stack import TWILIO

@@ -6,8 +6,8 @@ import httpx
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Arrangement, Consent, Direction, Message, MessageStatus
-from bot.demo_data import DEMO_CUSTOMERS
 from tests.integration.phone import Phone
 from tests.stack import TWILIO, TWILIO_NUMBER, TWILIO_TOKEN
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from telegram import CallbackQuery, Chat, Message, Update, User
 
 from bot.channels.telegram import start_token
+from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Account, Consent, Conversation, MessageStatus
 from bot.db.models import Message as StoredMessage
-from bot.demo_data import DEMO_CUSTOMERS
 from tests.stack import SECRET, TELEGRAM, TELEGRAM_SECRET, eventually
 
 MIA = DEMO_CUSTOMERS[0]

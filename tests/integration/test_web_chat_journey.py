@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.accounts import account_summary
+from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Account, Conversation, Customer, Direction, Message, MessageStatus
-from bot.demo_data import DEMO_CUSTOMERS
+from bot.domain.accounts import account_summary
 from bot.i18n import formatting_locale
 from tests.integration.chat_client import ChatClient, bot_texts
 

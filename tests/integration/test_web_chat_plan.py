@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Account, Arrangement, ArrangementKind, ArrangementStatus
-from bot.demo_data import DEMO_CUSTOMERS
-from bot.plans import today_for
+from bot.domain.plans import today_for
 from tests.integration.chat_client import ChatClient, bot_texts
 
 JAMES = DEMO_CUSTOMERS[3]  # $1,842.50 on a credit card, Chicago

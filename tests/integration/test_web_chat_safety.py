@@ -10,9 +10,9 @@ import yaml
 from sqlalchemy import select
 
 from bot.config import ROOT
+from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Direction, Message, MessageStatus, Sender
-from bot.demo_data import DEMO_CUSTOMERS
-from bot.money import Money
+from bot.domain.money import Money
 from tests.integration.chat_client import ChatClient, bot_texts
 from tests.stack import free_port, launch, stop, wait_until
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 import httpx
 from twilio.request_validator import RequestValidator
 
-from bot.consent import opt_in
-from bot.conversations import open_conversation
+from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
-from bot.demo_data import DEMO_CUSTOMERS
+from bot.domain.consent import opt_in
+from bot.domain.conversations import open_conversation
 from tests.stack import TWILIO, TWILIO_TOKEN, WHATSAPP_NUMBER, WHATSAPP_TEMPLATE, eventually
 
 BUDI = DEMO_CUSTOMERS[1]

@@ -11,7 +11,7 @@ from langdetect import detect as langdetect_detect
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
 from bot.config import ROOT
-from bot.language import default_detector, detect_language
+from bot.understanding.language import default_detector, detect_language
 from tests.conftest import REPORTS
 
 BAR = 0.97
@@ -60,7 +60,7 @@ def test_short_messages_are_told_apart_at_least_97_percent_of_the_time():
     candidates = {
         "langdetect": _langdetect(),
         "lingua (our 11)": _lingua(SETS),
-        "ours (bot.language)": detect_language,
+        "ours (bot.understanding.language)": detect_language,
     }
     scores = {name: _accuracy(detect) for name, detect in candidates.items()}
     total = sum(len(m) for m in SETS.values())
@@ -77,8 +77,8 @@ def test_short_messages_are_told_apart_at_least_97_percent_of_the_time():
         ),
     ]
     REPORTS.append("\n".join(lines))
-    ours = scores["ours (bot.language)"]
-    assert overall["ours (bot.language)"] >= BAR, "\n".join(lines)
+    ours = scores["ours (bot.understanding.language)"]
+    assert overall["ours (bot.understanding.language)"] >= BAR, "\n".join(lines)
     assert min(ours.values()) >= 0.9, "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.config import ROOT
-from bot.nlu_data import examples_by_intent, examples_by_intent_file
+from bot.understanding.nlu_data import examples_by_intent, examples_by_intent_file
 from tests.conftest import REPORTS
 from tests.rasa.conftest import rasa
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.identity import normalise_reference, parse_date_of_birth
+from bot.domain.identity import normalise_reference, parse_date_of_birth
 
 TODAY = date(2026, 11, 23)
 

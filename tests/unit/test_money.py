@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.money import Money
 from bot.i18n import formatting_locale
-from bot.money import Money
 
 
 @pytest.mark.parametrize(

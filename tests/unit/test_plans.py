@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import ROOT
-from bot.money import Money
-from bot.plans import OfferNote, build_plan, fits_policy, offer_plans, split_evenly, today_for
-from bot.policy import load_policy
-from bot.schedule import Frequency
+from bot.domain.money import Money
+from bot.domain.plans import OfferNote, build_plan, fits_policy, offer_plans, split_evenly, today_for
+from bot.domain.policy import load_policy
+from bot.domain.schedule import Frequency
 
 POLICY = load_policy(ROOT / "creditor.yml").arrangements
 TODAY = date(2026, 11, 23)

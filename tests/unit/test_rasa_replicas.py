@@ -2,7 +2,7 @@
 
 from api.cli import procfile
 from bot.config import Settings
-from bot.rasa_client import RasaClient
+from bot.gateway.assistant import RasaClient
 
 
 def test_a_conversation_always_goes_to_the_same_replica_and_conversations_spread_over_all():

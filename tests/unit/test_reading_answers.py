@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from bot.amounts import mentions_money, parse_amount, parse_count
 from bot.config import ROOT
-from bot.dates import parse_future_date
+from bot.domain.money import Money
 from bot.i18n import Catalog
-from bot.money import Money
+from bot.understanding.amounts import mentions_money, parse_amount, parse_count
+from bot.understanding.dates import parse_future_date
 
 MONDAY = date(2026, 11, 23)
 

@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.sms import MAX_SEGMENTS, chosen_option, is_gsm7, segments, split_for_sms, with_numbered_options
+from bot.channels.text_parts import (
+    MAX_SEGMENTS,
+    chosen_option,
+    is_gsm7,
+    segments,
+    split_for_sms,
+    with_numbered_options,
+)
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,10 @@ from typing import Protocol
 
 from sqlalchemy import func, or_, select
 
-from bot.consent import is_opted_in, is_opted_out, opt_out
 from bot.db.engine import Database
 from bot.db.models import Conversation, Direction, Message, MessageStatus
 from bot.db.types import utcnow
+from bot.domain.consent import is_opted_in, is_opted_out, opt_out
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.schedule import Frequency
+from bot.domain.schedule import Frequency
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Handing a conversation to a person: the queue, claiming, and handing back.
 
 One open handoff per conversation, at the most urgent reason given. While it is open and
-`bot_paused`, the assistant stays silent (bot.gateway) and a person answers from the console.
+`bot_paused`, the assistant stays silent (bot.gateway.intake) and a person answers from the console.
 """
 
 from dataclasses import dataclass
@@ -13,11 +13,11 @@ from babel.dates import format_skeleton, format_time
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import record
+from bot.db.audit import record
 from bot.db.models import Agent, Conversation, Customer, Handoff, HandoffStatus
 from bot.db.types import utcnow
+from bot.domain.policy import StaffedHours
 from bot.i18n import formatting_locale
-from bot.policy import StaffedHours
 
 
 class HandoffReason(StrEnum):

@@ -12,14 +12,14 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import sentiment
-from bot.audit import record
-from bot.cases import CRISIS_PAUSE, pause_collection
-from bot.conversations import recent_scores
+from bot.db.audit import record
 from bot.db.models import Account, Conversation, Customer, Message, VulnerabilityFlag
-from bot.handoff import HandoffReason, open_handoff, request_handoff, waiting_notice_for
+from bot.domain.cases import CRISIS_PAUSE, pause_collection
+from bot.domain.conversations import recent_scores
+from bot.domain.policy import CreditorPolicy
 from bot.i18n import Catalog
-from bot.policy import CreditorPolicy
+from bot.people.handoff import HandoffReason, open_handoff, request_handoff, waiting_notice_for
+from bot.understanding import sentiment
 
 CONSENT_PAYLOADS = {"/consent_yes": "yes", "/consent_no": "no"}
 # Cues whose note needs the customer's consent (a crisis is acted on, not noted on request).

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversations import sentiment_trend, transcript
 from bot.db.models import (
     Account,
     Agent,
@@ -23,9 +22,10 @@ from bot.db.models import (
     Note,
     VulnerabilityFlag,
 )
-from bot.handoff import OPEN, can_read, queue
+from bot.domain.conversations import sentiment_trend, transcript
+from bot.domain.money import Money
 from bot.i18n import Catalog
-from bot.money import Money
+from bot.people.handoff import OPEN, can_read, queue
 
 CANNED_PREFIX = "canned_"
 # The supervisor view lists this many of the latest conversations, with the assistant or not.

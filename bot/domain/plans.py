@@ -13,9 +13,9 @@ from enum import StrEnum
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from bot.money import Money
-from bot.policy import ArrangementPolicy
-from bot.schedule import Frequency
+from bot.domain.money import Money
+from bot.domain.policy import ArrangementPolicy
+from bot.domain.schedule import Frequency
 
 MAX_OPTIONS = 3
 

@@ -3,12 +3,12 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import sentiment
-from bot.audit import record
+from bot.db.audit import record
 from bot.db.models import Agent, Conversation, Message, Note
+from bot.understanding import sentiment
 
 # Languages the customer chose (asked for, picked, set on their profile or their Telegram app):
-# one message in another language does not overturn them, two in a row do (bot.language).
+# one message in another language does not overturn them, two in a row do (bot.understanding.language).
 CHOSEN_LANGUAGE_SOURCES = {"asked", "picker", "telegram", "profile"}
 
 
@@ -103,7 +103,7 @@ async def set_language(session: AsyncSession, conversation_id: str, language: st
 
 
 async def sentiment_trend(session: AsyncSession, conversation_id: str) -> float | None:
-    """How the customer's latest messages feel on average (bot.sentiment.trend); None before any."""
+    """How the customer's latest messages feel on average (bot.understanding.sentiment.trend); None before any."""
     return sentiment.trend(await recent_scores(session, conversation_id, sentiment.TREND_WINDOW))
 
 

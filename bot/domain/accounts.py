@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Customer
-from bot.money import Money
+from bot.domain.money import Money
 
 
 def e164(number: str, region: str | None = None) -> str | None:

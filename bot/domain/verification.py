@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import record
+from bot.db.audit import record
 from bot.db.models import Account, Conversation, Customer, VerificationAttempt
 
 

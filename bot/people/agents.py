@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import record
+from bot.db.audit import record
 from bot.db.models import Agent, AgentRole, AgentSession
 from bot.db.types import utcnow
 

@@ -3,7 +3,7 @@
 languages, and train in seconds, so every process builds it at start-up from data/.
 
 Naive Bayes by default; with `class_weight` ("balanced", or a weight per label) logistic
-regression, for labels whose examples are few beside a large ordinary one (bot.vulnerability)."""
+regression, for labels whose examples are few beside a large ordinary one (bot.understanding.vulnerability)."""
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path

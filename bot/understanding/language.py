@@ -21,8 +21,8 @@ import regex
 import yaml
 
 from bot.config import ROOT
-from bot.nlu_data import examples_by_intent
-from bot.text_classifier import TextClassifier
+from bot.understanding.nlu_data import examples_by_intent
+from bot.understanding.text_classifier import TextClassifier
 
 # Below this probability the detector says it cannot tell (chosen on tests/nlu, not on the
 # detection set it is reported on; see tests/language/test_detection.py).
@@ -45,7 +45,7 @@ def letters(text: str) -> str:
 
 
 class LanguageDetector:
-    """Which language, from examples per language (bot.text_classifier)."""
+    """Which language, from examples per language (bot.understanding.text_classifier)."""
 
     def __init__(self, examples: dict[str, list[str]], confidence: float = CONFIDENCE) -> None:
         self.confidence = confidence

@@ -9,8 +9,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import record
-from bot.cases import pause_collection
+from bot.db.audit import record
 from bot.db.models import (
     Account,
     Arrangement,
@@ -20,10 +19,11 @@ from bot.db.models import (
     Instalment,
     InstalmentStatus,
 )
-from bot.handoff import HandoffReason, request_handoff
-from bot.money import Money
-from bot.plans import Plan, fits_policy, today_for
-from bot.policy import ArrangementPolicy
+from bot.domain.cases import pause_collection
+from bot.domain.money import Money
+from bot.domain.plans import Plan, fits_policy, today_for
+from bot.domain.policy import ArrangementPolicy
+from bot.people.handoff import HandoffReason, request_handoff
 
 
 class OutsidePolicy(ValueError):

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import record
+from bot.db.audit import record
 from bot.db.models import Consent
 
 

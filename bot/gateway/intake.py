@@ -16,17 +16,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import care, sentiment, vulnerability
-from bot.audit import record
-from bot.conversations import CHOSEN_LANGUAGE_SOURCES, set_language
+from bot.db.audit import record
 from bot.db.engine import Database
 from bot.db.models import Agent, Conversation, Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
-from bot.handoff import bot_is_paused
+from bot.domain.conversations import CHOSEN_LANGUAGE_SOURCES, set_language
+from bot.domain.policy import CreditorPolicy
+from bot.gateway import care
+from bot.gateway.assistant import AssistantUnavailable, BotReply, RasaClient
 from bot.i18n import Catalog
-from bot.language import LanguageDetector, next_language
-from bot.policy import CreditorPolicy
-from bot.rasa_client import AssistantUnavailable, BotReply, RasaClient
+from bot.people.handoff import bot_is_paused
+from bot.understanding import sentiment, vulnerability
+from bot.understanding.language import LanguageDetector, next_language
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class Delivery:
     duplicate: bool = False
     rejected: str | None = None
     replies: list[Message] = field(default_factory=list)
-    # Answered by bot.care instead of the assistant; and whether the assistant must now fall silent.
+    # Answered by bot.gateway.care instead of the assistant; and whether the assistant must now fall silent.
     cared_for: bool = False
     pause_assistant: bool = False
 
@@ -296,7 +297,7 @@ class Gateway:
     async def _follow_language(
         self, session: AsyncSession, conversation: Conversation, detected: str | None
     ) -> None:
-        """Switch the conversation to the language the customer writes in, when sure (bot.language)."""
+        """Switch the conversation to the language the customer writes in, when sure (bot.understanding.language)."""
         if detected is None or detected == conversation.language:
             return
         previous = await session.scalar(

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from bot.money import Money
+from bot.domain.money import Money
 
 
 class PaymentLinks:

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import record
+from bot.db.audit import record
 from bot.db.models import Account, Case, CaseKind
 
 # Set on every account of a customer who showed a crisis cue: no contact until a person lifts it.

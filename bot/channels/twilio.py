@@ -8,7 +8,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.outbox import PermanentFailure, TransientFailure
+from bot.gateway.outbox import PermanentFailure, TransientFailure
 
 # Twilio error codes that no retry will fix.
 PERMANENT_CODES = {
@@ -37,7 +37,7 @@ class TwilioSMS:
         await self._client.http_client.close()
 
     async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
-        # Buttons already stand in the text as numbered options (bot.sms).
+        # Buttons already stand in the text as numbered options (bot.channels.text_parts).
         return await self._create(to=self.prefix + address, body=text)
 
     async def _create(self, **fields: str) -> str:

@@ -9,8 +9,8 @@ from babel.numbers import NumberFormatError, get_currency_precision, parse_decim
 from number_parser import parse, parse_number
 from number_parser.parser import SUPPORTED_LANGUAGES as NUMBER_WORD_LANGUAGES
 
+from bot.domain.money import Money
 from bot.i18n import Catalog
-from bot.money import Money
 
 _CURRENCY = (
     r"[$€£¥₱₹₩₫฿円元원块]|บาท|रुपय|रुपए|\b(?:rp|rm|aud|usd|php|idr|myr|jpy|sgd|eur|gbp|inr|krw|vnd|thb|cny|"

@@ -1,21 +1,21 @@
 """How a customer's message feels: a score from −1 (upset) to 1 (pleased) and a label.
 
 Trained from labelled examples in every language (`data/sentiment/<lang>.yml`, negative /
-neutral / positive) with bot.text_classifier; one model for all languages, because customers
+neutral / positive) with bot.understanding.text_classifier; one model for all languages, because customers
 mix them. The score is P(positive) − P(negative); the label is the likeliest of the three.
 
 Everyday requests to the assistant (a greeting, "how much do I owe") are neutral examples too,
 EVERYDAY_PER_LANGUAGE of them per language from data/nlu: trained on the hand-written sets
 alone, a third of such messages read as negative ("hi" scored −0.85), and a conversation's
-mood hands it to a person (bot.care).
+mood hands it to a person (bot.gateway.care).
 Accuracy per language on sets written apart from the training data is printed by `make test`.
 """
 
 from functools import lru_cache
 
 from bot.config import ROOT
-from bot.nlu_data import examples_by_intent
-from bot.text_classifier import TextClassifier, labelled_examples
+from bot.understanding.nlu_data import examples_by_intent
+from bot.understanding.text_classifier import TextClassifier, labelled_examples
 
 NEUTRAL = "neutral"
 # Intents that carry no feeling of their own, and how many of their examples each language adds.

@@ -1,0 +1,1 @@
+"""The business itself: accounts, money, plans, arrangements, the creditor's policy, cases, consent."""

@@ -1,0 +1,1 @@
+"""Where every message enters and every reply leaves: intake, the assistant's turn, the outbox."""

@@ -1,0 +1,1 @@
+"""A person takes over: the handoff queue, console users, and what the console shows."""

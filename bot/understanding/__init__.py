@@ -1,0 +1,1 @@
+"""Reading what a customer wrote: language, sentiment, vulnerability cues, amounts and dates."""
