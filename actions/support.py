@@ -12,8 +12,8 @@ from actions.services import before_latest_message, catalog, creditor, database,
 from bot.db.audit import record
 from bot.db.models import CaseKind
 from bot.domain.cases import open_case
-from bot.domain.consent import opt_out
 from bot.domain.conversations import get_conversation, set_language
+from bot.gateway.customer_state import OPT_OUT_SIGNAL
 from bot.people.handoff import HandoffReason, request_handoff, waiting_notice_for
 
 
@@ -26,6 +26,8 @@ async def hand_to_a_person(
         conversation = await get_conversation(session, tracker.sender_id)
         notice = await waiting_notice_for(session, conversation, creditor().staffed_hours, datetime.now(UTC))
     dispatcher.utter_message(response=notice.key, **notice.values)
+    if notice.values:  # the team is away: the customer need not wait to help themselves
+        dispatcher.utter_message(response="gateway_self_service_offer")
     return [ConversationPaused()]
 
 
@@ -40,7 +42,8 @@ class ActionRequestHuman(ConcordAction):
 
 
 class ActionOptOut(ConcordAction):
-    """Stop means stop: recorded for this channel and address, confirmed once, no questions."""
+    """Stop means stop: the gateway records it for this conversation's address and confirms it
+    once (bot.gateway.customer_state), the same way as for the STOP keyword on every channel."""
 
     def name(self) -> str:
         return "action_opt_out"
@@ -49,12 +52,7 @@ class ActionOptOut(ConcordAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         reason = "wrong_person" if _last_bot_action(tracker) == "action_wrong_person" else "customer_request"
-        async with database().transaction() as session:
-            conversation = await get_conversation(session, tracker.sender_id)
-            await opt_out(
-                session, conversation.channel, conversation.channel_user_id, reason, conversation.customer_id
-            )
-        dispatcher.utter_message(response="utter_opted_out")
+        dispatcher.utter_message(json_message={OPT_OUT_SIGNAL: reason})
         return []
 
 

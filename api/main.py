@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -25,6 +26,7 @@ from bot.db.engine import Database
 from bot.domain.policy import load_policy
 from bot.gateway.assistant import RasaClient
 from bot.gateway.care import MoodRule
+from bot.gateway.customer_state import Timing
 from bot.gateway.intake import Gateway
 from bot.gateway.outbox import ChannelSender, Outbox
 from bot.i18n import Catalog
@@ -61,6 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             policy=creditor,
             mood=MoodRule(settings.handoff_mood_threshold, settings.handoff_mood_messages),
             formatters={"sms": as_sms, "whatsapp": as_numbered_text},
+            timing=Timing(
+                acknowledge_every=timedelta(minutes=settings.waiting_acknowledgement_minutes),
+                self_service_after=timedelta(minutes=settings.handoff_self_service_minutes),
+            ),
         )
         gateway.listeners.append(console_hub.changed)
         state = AppState(

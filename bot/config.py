@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # −1…1) falls below this, once there are at least this many.
     handoff_mood_threshold: float = Field(default=-0.5, ge=-1, le=1)
     handoff_mood_messages: int = Field(default=3, ge=1)
+    # A customer waiting for a person (or paused for care) is acknowledged at most this often.
+    waiting_acknowledgement_minutes: float = Field(default=5, ge=0)
+    # An unclaimed handoff older than this offers the customer to carry on with the assistant.
+    handoff_self_service_minutes: float = Field(default=10, ge=0)
     # Agent console: how long a sign-in lasts, and sign-in attempts allowed per username.
     console_session_hours: float = Field(default=12, gt=0)
     console_login_limit: str = "10/minute"

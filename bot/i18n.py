@@ -150,6 +150,14 @@ class Catalog:
             None,
         )
 
+    def is_acknowledgement(self, text: str, language: str | None) -> bool:
+        """Only emoji or punctuation (👍, 🙏, "…"), or a short "ok", "sí", "好", "はい" in any language:
+        it agrees or thanks, and never stops anything."""
+        return (
+            not _normalise(text)
+            or self.keyword("acknowledgements", text, language, anywhere=True) is not None
+        )
+
     def without(self, group: str, text: str, language: str | None) -> str:
         """The text, case and width folded, with the group's phrases taken out ("pay on the 15th" → "15th")."""
         said = unicodedata.normalize("NFKC", text).casefold()

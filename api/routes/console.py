@@ -31,8 +31,8 @@ from api.state import AppState, app_state, ws_state
 from bot.db.models import Agent, AgentSession, Arrangement, Conversation, Handoff, HandoffStatus
 from bot.db.types import utcnow
 from bot.domain.arrangements import HardshipDecision, decide_hardship
-from bot.domain.cases import crisis_pause, lift_crisis_pause
 from bot.domain.conversations import add_note, transcript
+from bot.domain.pauses import care_pause, lift_care_pause
 from bot.gateway.assistant import AssistantUnavailable
 from bot.people import agents, console_view, handoff
 
@@ -267,9 +267,10 @@ async def _end(
     async with state.db.session() as db:
         current = await _mine(db, conversation_id, agent)
         conversation = await db.get(Conversation, conversation_id)
-        if await crisis_pause(db, conversation.customer_id):
+        if await care_pause(db, conversation.customer_id):
             raise HTTPException(
-                status.HTTP_409_CONFLICT, "contact is suppressed after a crisis: lift it first if it is safe"
+                status.HTTP_409_CONFLICT,
+                "the customer is paused for care: lift the pause first if it is safe to talk about payments",
             )
     try:  # the assistant listens again before the handoff ends, so no message falls between
         await state.rasa.resume(conversation_id)
@@ -283,15 +284,15 @@ async def _end(
     return {"status": ending.value}
 
 
-@router.post("/api/conversations/{conversation_id}/lift-crisis-pause")
+@router.post("/api/conversations/{conversation_id}/lift-care-pause")
 async def lift(conversation_id: str, agent: Changer, state: State):
     async with state.db.transaction() as db:
         conversation = await _readable(db, conversation_id, agent)
         if conversation.customer_id is None:
             raise HTTPException(status.HTTP_409_CONFLICT, "no customer is known for this conversation")
-        lifted = await lift_crisis_pause(db, conversation.customer_id, agent.username)
+        lifted = await lift_care_pause(db, conversation.customer_id, agent.username)
     state.console.changed(conversation_id)
-    return {"accounts": lifted}
+    return {"lifted": lifted}
 
 
 @router.post("/api/arrangements/{arrangement_id}/decision")

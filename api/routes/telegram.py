@@ -8,13 +8,13 @@ from api.state import AppState, app_state
 from bot.channels.telegram import customer_from_start, read_update, secret_is_valid
 from bot.db.models import Customer
 from bot.domain import conversations
-from bot.domain.consent import opt_in, opt_out
 from bot.gateway.intake import InboundMessage
-from bot.gateway.outbox import OPT_OUT_CONFIRMATION
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 CHANNEL = "telegram"
+# Telegram's commands for the carrier words (bot.gateway.customer_state.Keyword).
+COMMANDS = {"/stop": "stop", "/start": "start", "/help": "help"}
 
 
 @router.post("/webhooks/telegram")
@@ -62,22 +62,17 @@ async def telegram_update(request: Request, state: AppState = Depends(app_state)
         )
         if command == "/start" and argument:
             await _link_customer(session, state, conversation, argument)
-        if command == "/start":
-            await opt_in(session, CHANNEL, address)  # pressing Start is consent to hear from us
         shown = await _button_title(session, conversation.id, text) if pressed else None
     inbound = InboundMessage(
         conversation.id,
         CHANNEL,
         shown or text,
         str(update.update_id),
+        # Pressing Start is consent to hear from us, and opens the conversation with a greeting.
         interpreted="/greet" if command == "/start" else (text if shown else None),
+        keyword=COMMANDS.get(command),
     )
-    if command == "/stop":
-        async with state.db.transaction() as session:
-            await opt_out(session, CHANNEL, address, "telegram_stop", conversation.customer_id)
-        await state.gateway.reply_directly(inbound, "utter_opted_out", {}, purpose=OPT_OUT_CONFIRMATION)
-    else:
-        await state.gateway.receive(inbound)
+    await state.gateway.receive(inbound)
     state.outbox_wakeup.set()
     return {"ok": True}
 

@@ -5,12 +5,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from api.state import AppState, app_state
 from bot.channels.text_parts import chosen_option
 from bot.channels.twilio import signature_is_valid
-from bot.db.models import Conversation
 from bot.domain import conversations
 from bot.domain.accounts import customer_with_phone, e164
-from bot.domain.consent import opt_in, opt_out
 from bot.gateway.intake import InboundMessage
-from bot.gateway.outbox import OPT_OUT_CONFIRMATION
 
 router = APIRouter(prefix="/webhooks/twilio")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -61,37 +58,10 @@ async def _incoming(request: Request, state: AppState, channel: str) -> Response
             language_source="profile" if customer else "default",
         )
         options = [b["payload"] for b in await conversations.recent_buttons(session, conversation.id)]
-    keyword = state.catalog.keyword("sms_keywords", body, conversation.language, anywhere=True)
-    if keyword:
-        await _answer_keyword(
-            state, InboundMessage(conversation.id, channel, body, sid), conversation, address, keyword
-        )
-    else:
-        inbound = InboundMessage(
-            conversation.id, channel, body, sid, interpreted=chosen_option(body, options)
-        )
-        await state.gateway.receive(inbound)
+    inbound = InboundMessage(conversation.id, channel, body, sid, interpreted=chosen_option(body, options))
+    await state.gateway.receive(inbound)
     state.outbox_wakeup.set()
     return Response(EMPTY_TWIML, media_type="application/xml")
-
-
-async def _answer_keyword(
-    state: AppState, inbound: InboundMessage, conversation: Conversation, address: str, keyword: str
-) -> None:
-    """STOP, START and HELP are the carrier's words: honoured at once, before the assistant."""
-    if keyword == "stop":
-        async with state.db.transaction() as session:
-            await opt_out(session, inbound.channel, address, "keyword", conversation.customer_id)
-        await state.gateway.reply_directly(inbound, "utter_opted_out", {}, purpose=OPT_OUT_CONFIRMATION)
-    elif keyword == "start":
-        async with state.db.transaction() as session:
-            await opt_in(session, inbound.channel, address, conversation.customer_id)
-        await state.gateway.reply_directly(inbound, "sms_resubscribed", {})
-    else:
-        creditor = state.creditor
-        await state.gateway.reply_directly(
-            inbound, "sms_help", {"creditor": creditor.name, "phone": creditor.phone}
-        )
 
 
 @router.post("/status")

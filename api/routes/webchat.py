@@ -105,7 +105,7 @@ async def _resume_or_open(
         return await conversations.open_conversation(
             db,
             CHANNEL,
-            channel_user_id="web",
+            channel_user_id=None,
             language=state.catalog.resolve_language(language),
             language_source="browser" if state.catalog.supports(language) else "default",
         )

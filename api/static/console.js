@@ -153,15 +153,13 @@ function renderCustomer(customer, mine) {
   box.replaceChildren();
   if (!customer) { box.append(el("p", "Not identified yet.")); return; }
   box.append(el("p", `${customer.name} · ${customer.jurisdiction} · ${customer.timezone}`));
-  let crisis = false;
   for (const account of customer.accounts) {
-    crisis ||= account.collection_paused === "crisis";
     box.append(el("p", `${account.reference} ${account.product}: balance ${account.balance}, overdue ${account.overdue}, due ${account.due_date}` +
       (account.collection_paused ? ` · paused (${account.collection_paused})` : "")));
   }
-  if (crisis) {
-    const lift = el("button", "Lift the crisis pause (safe to contact again)");
-    lift.addEventListener("click", () => act(`/console/api/conversations/${current}/lift-crisis-pause`));
+  if (customer.care_pause) {
+    const lift = el("button", `Lift the care pause (${customer.care_pause}): safe to talk about payments again`);
+    lift.addEventListener("click", () => act(`/console/api/conversations/${current}/lift-care-pause`));
     box.append(lift);
   }
   for (const plan of customer.arrangements) {

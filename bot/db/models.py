@@ -52,6 +52,7 @@ class MessageStatus(StrEnum):
     ANSWERED = "answered"  # inbound, the assistant replied
     REJECTED = "rejected"  # inbound, refused (too long, malformed); kept for the record
     WITH_PERSON = "with_person"  # inbound, for the person who has the conversation
+    NOT_ANSWERED = "not_answered"  # inbound, deliberately left without a reply; `error` says why
     QUEUED = "queued"  # outbound, stored and not yet handed to the channel
     SENT = "sent"
     DELIVERED = "delivered"
@@ -76,6 +77,10 @@ class Customer(Base):
     locale: Mapped[str] = mapped_column(String(16))  # Babel locale, e.g. en_AU, id_ID
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
     jurisdiction: Mapped[str] = mapped_column(String(8))  # ISO 3166 country code
+    # Why nothing about money may reach this person on any channel until a person lifts it
+    # (bot.domain.pauses.CarePause: a crisis, family violence, a bereavement).
+    care_pause: Mapped[str | None] = mapped_column(String(24))
+    care_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     accounts: Mapped[list["Account"]] = relationship(back_populates="customer")

@@ -19,8 +19,8 @@ from bot.db.models import (
     Instalment,
     InstalmentStatus,
 )
-from bot.domain.cases import pause_collection
 from bot.domain.money import Money
+from bot.domain.pauses import pause_collection
 from bot.domain.plans import Plan, fits_policy, today_for
 from bot.domain.policy import ArrangementPolicy
 from bot.people.handoff import HandoffReason, request_handoff

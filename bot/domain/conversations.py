@@ -1,5 +1,7 @@
 """Conversations and their messages: opening, finding, and reading back a transcript."""
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -7,17 +9,24 @@ from bot.db.audit import record
 from bot.db.models import Agent, Conversation, Message, Note
 from bot.understanding import sentiment
 
-# Languages the customer chose (asked for, picked, set on their profile or their Telegram app):
-# one message in another language does not overturn them, two in a row do (bot.understanding.language).
-CHOSEN_LANGUAGE_SOURCES = {"asked", "picker", "telegram", "profile"}
+# Languages the customer chose (asked for, or picked in the widget): one message in another
+# language does not overturn them, two in a row do (bot.understanding.language). A profile, a
+# Telegram app setting or a web page's language is only a guess: the first message they write decides.
+CHOSEN_LANGUAGE_SOURCES = {"asked", "picker"}
 
 
 async def open_conversation(
-    session: AsyncSession, channel: str, channel_user_id: str, language: str, language_source: str = "default"
+    session: AsyncSession,
+    channel: str,
+    channel_user_id: str | None,
+    language: str,
+    language_source: str = "default",
 ) -> Conversation:
-    conversation = Conversation(
-        channel=channel, channel_user_id=channel_user_id, language=language, language_source=language_source
-    )
+    """A new conversation; without a `channel_user_id` (a web chat) it is its own address, so
+    what is decided for that address (an opt-out) belongs to this conversation alone."""
+    conversation = Conversation(channel=channel, language=language, language_source=language_source)
+    conversation.id = str(uuid.uuid4())
+    conversation.channel_user_id = channel_user_id or conversation.id
     session.add(conversation)
     await session.flush()
     record(

@@ -27,6 +27,8 @@ class AssistantUnavailable(Exception):
 class BotReply:
     text: str
     buttons: list[dict[str, str]] = field(default_factory=list)
+    # What an action asks the gateway to do rather than say (an opt-out to record and confirm).
+    custom: dict[str, Any] | None = None
 
 
 class RasaClient:
@@ -54,10 +56,24 @@ class RasaClient:
             BotReply(
                 text=item.get("text", ""),
                 buttons=[{"title": b["title"], "payload": b["payload"]} for b in item.get("buttons", [])],
+                custom=item.get("custom") if isinstance(item.get("custom"), dict) else None,
             )
             for item in response.json()
-            if item.get("text")
+            if item.get("text") or item.get("custom")
         ]
+
+    async def intent(self, sender_id: str, text: str) -> str | None:
+        """What the message asks, read by the model alone: no turn, nothing in the tracker.
+        None when the assistant cannot say (it is down, or unsure)."""
+        try:
+            response = await self._http(sender_id).post(
+                "/model/parse", params={"token": self._token}, json={"text": text}
+            )
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None
+        return (response.json().get("intent") or {}).get("name")
 
     async def pause(self, sender_id: str) -> None:
         """Silence the assistant in this conversation: a person has it (it still records messages)."""

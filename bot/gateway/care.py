@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.audit import record
-from bot.db.models import Account, Conversation, Customer, Message, VulnerabilityFlag
-from bot.domain.cases import CRISIS_PAUSE, pause_collection
+from bot.db.models import Conversation, Customer, Message, VulnerabilityFlag
 from bot.domain.conversations import recent_scores
+from bot.domain.pauses import CarePause, pause_for_care
 from bot.domain.policy import CreditorPolicy
 from bot.i18n import Catalog
 from bot.people.handoff import HandoffReason, open_handoff, request_handoff, waiting_notice_for
@@ -30,11 +30,11 @@ HANDED_TO_A_PERSON = {
     "domestic_abuse": HandoffReason.VULNERABILITY,
     "bereavement": HandoffReason.VULNERABILITY,
 }
-# Why collection stops on the customer's accounts, per cue.
-PAUSES_COLLECTION = {
-    "suicide_risk": CRISIS_PAUSE,
-    "domestic_abuse": "family_violence",
-    "bereavement": "bereavement",
+# Why the customer is paused for care (every channel, every account), per cue.
+PAUSES_FOR_CARE = {
+    "suicide_risk": CarePause.CRISIS,
+    "domestic_abuse": CarePause.FAMILY_VIOLENCE,
+    "bereavement": CarePause.BEREAVEMENT,
 }
 RESPONSE = {
     "suicide_risk": "care_crisis",
@@ -114,17 +114,13 @@ async def _respond_to_cue(
     if reason is not None:
         await request_handoff(session, conversation.id, reason)
     customer = await session.get(Customer, conversation.customer_id) if conversation.customer_id else None
-    if cue in PAUSES_COLLECTION and customer is not None:
-        for account in await session.scalars(select(Account).where(Account.customer_id == customer.id)):
-            if cue == "suicide_risk":  # overrides any other pause: only a person lifts it
-                account.collection_paused_reason, account.collection_paused_at = CRISIS_PAUSE, now
-            else:
-                await pause_collection(session, account, PAUSES_COLLECTION[cue], now)
+    if cue in PAUSES_FOR_CARE and customer is not None:
+        await pause_for_care(session, customer, PAUSES_FOR_CARE[cue], now)
     record(session, "bot", "vulnerability_cue", conversation_id=conversation.id, details={"cue": cue})
     # A person already with the customer answers them; only a new crisis still gets its lines at once.
     if already_with_a_person and not (cue == "suicide_risk" and handoff.reason != HandoffReason.CRISIS):
         return CareReply(pause_assistant=True)
-    lines = policy.support_lines_for(_jurisdiction(conversation, customer))
+    lines = policy.support_lines_for(jurisdiction_of(conversation, customer))
     reply = CareReply(
         [
             (
@@ -172,7 +168,7 @@ async def _noted(session: AsyncSession, conversation: Conversation, cue: str) ->
     return bool(await session.scalar(select(VulnerabilityFlag.id).where(owner, VulnerabilityFlag.cue == cue)))
 
 
-def _jurisdiction(conversation: Conversation, customer: Customer | None) -> str | None:
+def jurisdiction_of(conversation: Conversation, customer: Customer | None) -> str | None:
     """The customer's country: their record, else their phone number's, else unknown."""
     if customer is not None:
         return customer.jurisdiction

@@ -1,8 +1,8 @@
-"""The one way in for every channel: store, deduplicate, ask the assistant, store the replies.
+"""The one way in for every channel: store, deduplicate, read, then the customer's state decides.
 
-A message is stored before anything else happens to it. If the assistant cannot answer, the
-message waits as `pending`, the customer is told kindly once, and `answer_pending` picks it up
-when the assistant is back, in the order the customer wrote.
+A message is stored before anything else happens to it. `CustomerState` then decides what its
+state allows (a keyword, an opt-out, care, a waiting person); what is left is the assistant's turn
+(bot.gateway.turn). One conversation's messages are handled one at a time, in order.
 """
 
 import asyncio
@@ -10,7 +10,7 @@ import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,18 +23,15 @@ from bot.db.types import utcnow
 from bot.domain.conversations import CHOSEN_LANGUAGE_SOURCES, set_language
 from bot.domain.policy import CreditorPolicy
 from bot.gateway import care
-from bot.gateway.assistant import AssistantUnavailable, BotReply, RasaClient
+from bot.gateway.assistant import AssistantUnavailable, RasaClient
+from bot.gateway.customer_state import CustomerState, Timing
+from bot.gateway.replies import Formatter, Replies
+from bot.gateway.turn import AssistantTurn
 from bot.i18n import Catalog
-from bot.people.handoff import bot_is_paused
 from bot.understanding import sentiment, vulnerability
 from bot.understanding.language import LanguageDetector, next_language
 
 log = logging.getLogger(__name__)
-
-# A message still `received` after this long was being handled by a process that died.
-STALLED_AFTER = timedelta(seconds=60)
-# A message the live assistant keeps failing on is set aside for a person, not retried forever.
-MAX_ERROR_ATTEMPTS = 5
 
 
 class UnknownConversation(LookupError):
@@ -49,14 +46,8 @@ class InboundMessage:
     channel_message_id: str | None = None
     # What to give the assistant when it differs from what was typed ("2" → a button payload).
     interpreted: str | None = None
-
-
-# How a channel carries a reply: the parts to store and send, each with its buttons.
-Formatter = Callable[[str, list[dict[str, str]]], list[tuple[str, list[dict[str, str]]]]]
-
-
-def as_is(text: str, buttons: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
-    return [(text, buttons)]
+    # A channel's own command for STOP, START or HELP (Telegram's /stop), if it sent one.
+    keyword: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,9 +66,6 @@ class Delivery:
     duplicate: bool = False
     rejected: str | None = None
     replies: list[Message] = field(default_factory=list)
-    # Answered by bot.gateway.care instead of the assistant; and whether the assistant must now fall silent.
-    cared_for: bool = False
-    pause_assistant: bool = False
 
 
 class Gateway:
@@ -91,17 +79,18 @@ class Gateway:
         policy: CreditorPolicy,
         mood: care.MoodRule,
         formatters: dict[str, Formatter] | None = None,
+        timing: Timing = Timing(timedelta(minutes=5), timedelta(minutes=10)),
     ) -> None:
         self.db = db
         self.rasa = rasa
         self.catalog = catalog
         self.detector = detector
-        self.policy = policy
-        self.mood = mood
+        self.replies = Replies(catalog, formatters or {})
+        self.state = CustomerState(db, catalog, self.replies, policy, mood, timing, self._read_intent)
+        self.turn = AssistantTurn(db, rasa, self.replies, self.state)
         # Called with a conversation's id whenever something is stored in it (the agent console).
         self.listeners: list[Callable[[str], None]] = []
         self.max_message_chars = max_message_chars
-        self.formatters = formatters or {}
         # One conversation's messages are answered one at a time, in order. A lock lives only
         # while someone holds or awaits it, so quiet conversations cost no memory.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -118,15 +107,29 @@ class Gateway:
                 delivery = await self._store(inbound)
             except IntegrityError:  # the same provider message raced in from another process
                 delivery = await self._existing(inbound)
-            if not delivery.duplicate:
-                self._changed(inbound.conversation_id)
-            if delivery.pause_assistant:
-                await self.pause_assistant(inbound.conversation_id)
-            if delivery.duplicate or delivery.rejected or delivery.cared_for:
+            if delivery.duplicate or delivery.rejected:
                 return delivery
-            delivery.replies = await self._answer_waiting(inbound.conversation_id)
+            self._changed(inbound.conversation_id)
+            decision = await self.state.decide(delivery.inbound_id, inbound.keyword)
+            delivery.replies = decision.replies
+            if decision.pause_assistant:
+                await self.pause_assistant(inbound.conversation_id)
+            if decision.resume_assistant:
+                await self._resume_assistant(inbound.conversation_id)
+            if decision.to_assistant:
+                delivery.replies += await self.turn.answer_waiting(inbound.conversation_id)
             self._changed(inbound.conversation_id)
             return delivery
+
+    async def answer_pending(self) -> dict[str, list[Message]]:
+        """Answer every message that is waiting; returns the new replies per conversation."""
+        answered: dict[str, list[Message]] = {}
+        for conversation_id in await self.turn.pending_conversations():
+            async with self._lock(conversation_id):
+                replies = await self.turn.answer_waiting(conversation_id, include_fresh=False)
+            if replies:
+                answered[conversation_id] = replies
+        return answered
 
     async def send_as_person(self, conversation_id: str, agent: Agent, text: str) -> list[Message]:
         """An agent's reply, stored for delivery on the customer's own channel."""
@@ -134,7 +137,7 @@ class Gateway:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
                 raise UnknownConversation(conversation_id)
-            stored = self._outbound(conversation, None, Sender.AGENT, text, [])
+            stored = self.replies.text(conversation, None, Sender.AGENT, text, [])
             for message in stored:
                 message.agent_id = agent.id
             session.add_all(stored)
@@ -150,7 +153,7 @@ class Gateway:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
                 raise UnknownConversation(conversation_id)
-            stored = self._rendered(conversation, None, key, values or {})
+            stored = self.replies.rendered(conversation, None, key, values or {})
             session.add_all(stored)
         self._changed(conversation_id)
         return stored
@@ -163,30 +166,18 @@ class Gateway:
         """Silence Rasa in this conversation: a person has it (or is about to)."""
         try:
             await self.rasa.pause(conversation_id)
-        except AssistantUnavailable as error:  # the gateway keeps it silent meanwhile (_answer_waiting)
+        except AssistantUnavailable as error:  # the gateway keeps it silent meanwhile (CustomerState)
             log.warning("could not pause the assistant (%s); the gateway holds its replies", error)
 
-    async def reply_directly(
-        self, inbound: InboundMessage, key: str, values: dict[str, object], purpose: str | None = None
-    ) -> Delivery:
-        """Answer from locales without the assistant (SMS keywords such as STOP and HELP)."""
-        async with self._lock(inbound.conversation_id):
-            try:
-                delivery = await self._store(inbound)
-            except IntegrityError:
-                return await self._existing(inbound)
-            if delivery.duplicate or delivery.rejected:
-                return delivery
-            async with self.db.transaction() as session:
-                conversation = await session.get(Conversation, inbound.conversation_id)
-                rendered = self.catalog.render(key, conversation.language, values)
-                replies = self._outbound(
-                    conversation, delivery.inbound_id, Sender.SYSTEM, rendered.text, [], purpose
-                )
-                session.add_all(replies)
-                await _set_status(session, [delivery.inbound_id], MessageStatus.ANSWERED)
-            delivery.replies = replies
-            return delivery
+    async def _resume_assistant(self, conversation_id: str) -> None:
+        """The customer took the conversation back from the queue."""
+        try:
+            await self.rasa.resume(conversation_id)
+        except AssistantUnavailable as error:  # the message waits as pending and is answered later
+            log.warning("could not resume the assistant (%s)", error)
+
+    async def _read_intent(self, text: str) -> str | None:
+        return await self.rasa.intent("intent-check", text)
 
     async def record_rejected(self, conversation_id: str, channel: str, raw: str, reason: str) -> int:
         """Keep what a client sent that we could not accept, so nothing is silently lost."""
@@ -207,21 +198,6 @@ class Gateway:
             session.add(message)
             await session.flush()
             return message.id
-
-    async def answer_pending(self) -> dict[str, list[Message]]:
-        """Answer every message that is waiting; returns the new replies per conversation."""
-        async with self.db.session() as session:
-            conversation_ids = await session.scalars(
-                select(Message.conversation_id).where(_waiting(utcnow())).distinct()
-            )
-            conversation_ids = list(conversation_ids)
-        answered: dict[str, list[Message]] = {}
-        for conversation_id in conversation_ids:
-            async with self._lock(conversation_id):
-                replies = await self._answer_waiting(conversation_id, include_fresh=False)
-            if replies:
-                answered[conversation_id] = replies
-        return answered
 
     async def _store(self, inbound: InboundMessage) -> Delivery:
         too_long = len(inbound.text) > self.max_message_chars
@@ -251,25 +227,9 @@ class Gateway:
                 vulnerability_cue=reading.cue,
             )
             session.add(message)
-            conversation.last_message_at = now = utcnow()
+            conversation.last_message_at = utcnow()
             await session.flush()
-            if too_long:
-                return Delivery(message.id, rejected="too_long")
-            reply = await care.respond(
-                session, conversation, message, self.catalog, self.policy, self.mood, now
-            )
-            if reply is None or not reply.responses:
-                return Delivery(message.id, pause_assistant=bool(reply and reply.pause_assistant))
-            replies = [
-                part
-                for key, values in reply.responses
-                for part in self._rendered(conversation, message.id, key, values)
-            ]
-            session.add_all(replies)
-            message.status = MessageStatus.ANSWERED
-            return Delivery(
-                message.id, replies=replies, cared_for=True, pause_assistant=reply.pause_assistant
-            )
+            return Delivery(message.id, rejected="too_long" if too_long else None)
 
     def _read(self, inbound: InboundMessage, too_long: bool) -> "Reading":
         """Language, feeling and any vulnerability cue of what the customer wrote.
@@ -286,13 +246,6 @@ class Gateway:
             sentiment_label=label,
             cue=vulnerability.detect(inbound.text) if typed else None,
         )
-
-    def _rendered(
-        self, conversation: Conversation, reply_to_id: int | None, key: str, values: dict[str, object]
-    ) -> list[Message]:
-        rendered = self.catalog.render(key, conversation.language, values)
-        buttons = [{"title": b.title, "payload": b.payload} for b in rendered.buttons]
-        return self._outbound(conversation, reply_to_id, Sender.SYSTEM, rendered.text, buttons)
 
     async def _follow_language(
         self, session: AsyncSession, conversation: Conversation, detected: str | None
@@ -330,125 +283,6 @@ class Gateway:
             existing = await _find(session, inbound)
             return Delivery(existing.id, duplicate=True, replies=await _replies_to(session, existing.id))
 
-    async def _answer_waiting(self, conversation_id: str, include_fresh: bool = True) -> list[Message]:
-        async with self.db.session() as session:
-            conversation = await session.get(Conversation, conversation_id)
-            statuses = [MessageStatus.PENDING, MessageStatus.RECEIVED]
-            waiting = list(
-                await session.scalars(
-                    select(Message)
-                    .where(Message.conversation_id == conversation_id, Message.status.in_(statuses))
-                    .order_by(Message.id)
-                )
-            )
-            paused = await bot_is_paused(session, conversation_id)
-        if paused:
-            await self._leave_to_person(conversation, waiting)
-            return []
-        if not include_fresh and not any(m.status == MessageStatus.PENDING for m in waiting):
-            waiting = [m for m in waiting if m.created_at < utcnow() - STALLED_AFTER]
-        replies: list[Message] = []
-        already_told = any(m.status == MessageStatus.PENDING for m in waiting)
-        for index, message in enumerate(waiting):
-            try:
-                said = message.interpreted or message.text
-                bot_replies = await self.rasa.send(conversation_id, said, _metadata(conversation))
-            except AssistantUnavailable as error:
-                log.warning("assistant unavailable (%s); %d message(s) wait", error, len(waiting) - index)
-                replies += await self._hold(
-                    conversation, waiting[index:], tell_customer=not already_told, failed=error.reachable
-                )
-                break
-            replies += await self._store_replies(conversation, message, bot_replies)
-        return replies
-
-    async def _leave_to_person(self, conversation: Conversation, waiting: list[Message]) -> None:
-        """A person has the conversation: the paused assistant only records what was said."""
-        for message in waiting:
-            try:
-                said = await self.rasa.send(
-                    conversation.id, message.interpreted or message.text, _metadata(conversation)
-                )
-            except AssistantUnavailable as error:
-                log.info("the paused assistant did not record a message (%s)", error)
-                said = []
-            if said:  # session expiry un-pauses Rasa; actions/session.py re-pauses, and this holds meanwhile
-                log.warning("the assistant answered during a handoff; its replies were held back")
-        async with self.db.transaction() as session:
-            await _set_status(session, [m.id for m in waiting], MessageStatus.WITH_PERSON)
-
-    async def _store_replies(
-        self, conversation: Conversation, inbound: Message, bot_replies: list[BotReply]
-    ) -> list[Message]:
-        async with self.db.transaction() as session:
-            stored = [
-                part
-                for reply in bot_replies
-                for part in self._outbound(conversation, inbound.id, Sender.BOT, reply.text, reply.buttons)
-            ]
-            session.add_all(stored)
-            await _set_status(session, [inbound.id], MessageStatus.ANSWERED)
-        return stored
-
-    async def _hold(
-        self, conversation: Conversation, waiting: list[Message], tell_customer: bool, failed: bool
-    ) -> list[Message]:
-        async with self.db.transaction() as session:
-            await _set_status(session, [m.id for m in waiting], MessageStatus.PENDING)
-            if failed:
-                first = await session.get(Message, waiting[0].id)
-                first.attempts += 1
-                if first.attempts >= MAX_ERROR_ATTEMPTS:
-                    first.status, first.error = MessageStatus.FAILED, "assistant_error"
-            if not tell_customer:
-                return []
-            notice = self.catalog.render("gateway_delayed", conversation.language)
-            stored = self._outbound(conversation, waiting[0].id, Sender.SYSTEM, notice.text, [])
-            session.add_all(stored)
-        return stored
-
-    def _outbound(
-        self,
-        conversation: Conversation,
-        reply_to_id: int | None,
-        sender: Sender,
-        text: str,
-        buttons: list[dict[str, str]],
-        purpose: str | None = None,
-    ) -> list[Message]:
-        """The stored outbound messages for one reply: exactly the parts the channel will send."""
-        formatter = self.formatters.get(conversation.channel, as_is)
-        return [
-            Message(
-                conversation_id=conversation.id,
-                direction=Direction.OUTBOUND,
-                sender=sender,
-                channel=conversation.channel,
-                text=part,
-                buttons=part_buttons or None,
-                status=MessageStatus.QUEUED,
-                language=conversation.language,
-                reply_to_id=reply_to_id,
-                purpose=purpose,
-                created_at=utcnow(),
-            )
-            for part, part_buttons in formatter(text, buttons)
-        ]
-
-
-def _metadata(conversation: Conversation) -> dict[str, object]:
-    return {
-        "channel": conversation.channel,
-        "conversation_id": conversation.id,
-        "language": conversation.language,
-        "customer_id": conversation.customer_id,
-    }
-
-
-def _waiting(now: datetime):
-    stalled = (Message.status == MessageStatus.RECEIVED) & (Message.created_at < now - STALLED_AFTER)
-    return (Message.status == MessageStatus.PENDING) | stalled
-
 
 async def _find(session: AsyncSession, inbound: InboundMessage) -> Message | None:
     return await session.scalar(
@@ -463,8 +297,3 @@ async def _replies_to(session: AsyncSession, message_id: int) -> list[Message]:
     return list(
         await session.scalars(select(Message).where(Message.reply_to_id == message_id).order_by(Message.id))
     )
-
-
-async def _set_status(session: AsyncSession, ids: list[int], status: MessageStatus) -> None:
-    for message in await session.scalars(select(Message).where(Message.id.in_(ids))):
-        message.status = status

@@ -14,15 +14,16 @@ from typing import Protocol
 from sqlalchemy import func, or_, select
 
 from bot.db.engine import Database
-from bot.db.models import Conversation, Direction, Message, MessageStatus
+from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
 from bot.domain.consent import is_opted_in, is_opted_out, opt_out
+from bot.domain.pauses import conversation_care_pause
+from bot.gateway.replies import SENT_AFTER_OPT_OUT
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
-OPT_OUT_CONFIRMATION = "opt_out_confirmation"
 
 
 class TransientFailure(Exception):
@@ -83,7 +84,7 @@ class Outbox:
         now = now or utcnow()
         claimed = await self._claim(now, limit)
         delivered = 0
-        for message_id, channel, address, text, buttons, purpose, conversation_id in claimed:
+        for message_id, channel, address, text, buttons, purpose, conversation_id, author in claimed:
             sender = self.senders[channel]
             try:
                 as_template = sender.window_hours is not None and not await self._window_open(
@@ -91,6 +92,10 @@ class Outbox:
                 )
                 if as_template and not await self._opted_in(sender.channel, address):
                     await self._finish(message_id, MessageStatus.FAILED, error="window_closed_no_opt_in")
+                    continue
+                if author == Sender.BOT and await self._paused_for_care(conversation_id):
+                    # The assistant's words are about money; a person or a caring note still goes.
+                    await self._finish(message_id, MessageStatus.FAILED, error="paused_for_care")
                     continue
                 delivered += await self._deliver(
                     message_id, sender, as_template, address, text, buttons, purpose, now
@@ -121,7 +126,7 @@ class Outbox:
 
     async def _claim(
         self, now: datetime, limit: int
-    ) -> list[tuple[int, str, str, str, list, str | None, str]]:
+    ) -> list[tuple[int, str, str, str, list, str | None, str, Sender]]:
         async with self.db.transaction() as session:
             rows = await session.execute(
                 select(Message, Conversation.channel_user_id)
@@ -149,6 +154,7 @@ class Outbox:
                         message.buttons or [],
                         message.purpose,
                         message.conversation_id,
+                        message.sender,
                     )
                 )
             return claimed
@@ -166,7 +172,7 @@ class Outbox:
     ) -> int:
         async with self.db.session() as session:
             opted_out = await is_opted_out(session, sender.channel, address)
-        if opted_out and purpose != OPT_OUT_CONFIRMATION:
+        if opted_out and purpose not in SENT_AFTER_OPT_OUT:
             await self._finish(message_id, MessageStatus.FAILED, error="opted_out")
             return 0
         try:
@@ -198,6 +204,10 @@ class Outbox:
                 )
             )
         return last is not None and now - last <= timedelta(hours=sender.window_hours)
+
+    async def _paused_for_care(self, conversation_id: str) -> bool:
+        async with self.db.session() as session:
+            return await conversation_care_pause(session, conversation_id) is not None
 
     async def _opted_in(self, channel: str, address: str) -> bool:
         async with self.db.session() as session:

@@ -229,6 +229,7 @@ async def _customer(session: AsyncSession, customer: Customer) -> dict[str, Any]
         "language": customer.language,
         "timezone": customer.timezone,
         "jurisdiction": customer.jurisdiction,
+        "care_pause": customer.care_pause,
         "accounts": [
             {
                 "id": a.id,

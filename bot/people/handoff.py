@@ -134,6 +134,20 @@ async def end(
     )
 
 
+async def end_by_customer(session: AsyncSession, handoff: Handoff, outcome: str) -> None:
+    """The customer ended the wait: took the assistant back (returned), or said it is the wrong
+    person or opted out (closed)."""
+    status = HandoffStatus.RETURNED if outcome == "customer_resumed" else HandoffStatus.CLOSED
+    handoff.status, handoff.outcome, handoff.ended_at = status.value, outcome, utcnow()
+    record(
+        session,
+        "customer",
+        f"handoff_{status.value}",
+        conversation_id=handoff.conversation_id,
+        details={"outcome": outcome},
+    )
+
+
 @dataclass(frozen=True)
 class Notice:
     """What to tell a customer waiting for a person: a response key and its values."""

@@ -9,7 +9,16 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.db.demo_data import seed_if_empty
-from bot.db.models import Account, Direction, Handoff, Message, MessageStatus, Sender, VulnerabilityFlag
+from bot.db.models import (
+    Account,
+    Customer,
+    Direction,
+    Handoff,
+    Message,
+    MessageStatus,
+    Sender,
+    VulnerabilityFlag,
+)
 from bot.domain.conversations import open_conversation, transcript
 from bot.gateway.intake import InboundMessage
 from bot.people.handoff import waiting_notice
@@ -34,6 +43,11 @@ async def _sent(db, conversation_id: str) -> list[Message]:
         return [m for m in await transcript(session, conversation_id) if m.direction == Direction.OUTBOUND]
 
 
+def _cared_for(delivery) -> bool:
+    """Answered with care by the gateway itself, not by the assistant."""
+    return bool(delivery.replies) and all(r.purpose == "care" for r in delivery.replies)
+
+
 def _expected(catalog, key: str, language: str = "en", **values) -> str:
     return catalog.render(key, language, values).text
 
@@ -48,7 +62,7 @@ async def test_a_crisis_gets_the_local_crisis_line_a_person_at_once_and_contact_
     )
 
     lines = POLICY.support_lines["AU"]
-    assert delivery.cared_for and delivery.pause_assistant
+    assert _cared_for(delivery)
     assert delivery.replies[0].text == _expected(
         catalog,
         "care_crisis",
@@ -65,15 +79,19 @@ async def test_a_crisis_gets_the_local_crisis_line_a_person_at_once_and_contact_
                 select(Account.collection_paused_reason).where(Account.reference == "CN-100234")
             )
         )
+        care_pause = await session.scalar(
+            select(Customer.care_pause).join(Account).where(Account.reference == "CN-100234")
+        )
     assert (handoff.reason, handoff.priority, handoff.bot_paused) == ("crisis", 1, True)
-    assert paused == {"crisis"}
+    assert paused == {"crisis"} and care_pause == "crisis"
 
-    # Whatever the customer says next waits for the person: no assistant reply, nothing about money.
+    # Whatever the customer says next waits for the person: nothing about money, and the crisis
+    # line was given a moment ago, so this is kept for the person with the reason on record.
     later = await gateway.receive(InboundMessage(conversation_id, "sms", "how much do I owe"))
     assert later.replies == []
     async with db.session() as session:
         stored = await session.get(Message, later.inbound_id)
-    assert stored.status == MessageStatus.WITH_PERSON
+    assert (stored.status, stored.error) == (MessageStatus.WITH_PERSON, "acknowledged_recently")
 
 
 async def test_the_crisis_line_follows_the_phone_numbers_country_when_the_customer_is_unknown(gateway, db):
@@ -117,7 +135,7 @@ async def test_look_alikes_and_everyday_messages_go_to_the_assistant_as_usual(ga
     conversation_id = await _sms_conversation(db)
     for said in ("this bill is killing me", "hi", "how much do I owe"):
         delivery = await gateway.receive(InboundMessage(conversation_id, "sms", said))
-        assert not delivery.cared_for, said
+        assert not _cared_for(delivery), said
     async with db.session() as session:
         assert await session.scalar(select(Handoff.id)) is None
 
@@ -131,8 +149,8 @@ async def test_a_conversation_that_stays_upset_is_handed_to_a_person(gateway, db
     ]
     deliveries = [await gateway.receive(InboundMessage(conversation_id, "sms", said)) for said in angry]
 
-    assert not any(d.cared_for for d in deliveries[:-1]), "one or two angry messages are not a trend"
-    assert deliveries[-1].cared_for and deliveries[-1].pause_assistant
+    assert not any(_cared_for(d) for d in deliveries[:-1]), "one or two angry messages are not a trend"
+    assert _cared_for(deliveries[-1])
     notice = waiting_notice(POLICY.staffed_hours, datetime.now(UTC), "en_AU", "Australia/Sydney")
     assert [r.text for r in deliveries[-1].replies] == [
         _expected(catalog, "handoff_sentiment"),

@@ -1,0 +1,298 @@
+"""A customer's state, decided once for every channel: opted out, paused for care, waiting for a person.
+
+Every inbound message passes `CustomerState.decide` before the assistant may see it, and every
+reply of the assistant passes `screen` before it is stored for sending:
+- STOP, START and HELP (the carrier's words, in every supported language, on every channel) are
+  answered here. An opt-out, by keyword or in the customer's own words, is recorded here and
+  confirmed exactly once; after it only START and HELP get an answer.
+- A short acknowledgement ("ok", "sí", "はい", 👍) never opts anyone out.
+- A customer paused for care hears nothing about money on any channel: a caring note with the
+  crisis line at most every few minutes, and a person is asked for wherever they write.
+- A customer waiting for a person is told when someone will be there (at most every few
+  minutes); when nobody has claimed the conversation in time, or the team is away, they are
+  offered to carry on with the assistant; "wrong number", STOP and HELP always work.
+Every message gets a reply, or its status and `error` say why not.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.engine import Database
+from bot.db.models import (
+    Conversation,
+    Customer,
+    Direction,
+    Handoff,
+    HandoffStatus,
+    Message,
+    MessageStatus,
+    Sender,
+)
+from bot.db.types import utcnow
+from bot.domain.consent import is_opted_out, opt_in, opt_out
+from bot.domain.pauses import CarePause, care_pause
+from bot.domain.policy import CreditorPolicy
+from bot.gateway import care
+from bot.gateway.assistant import BotReply
+from bot.gateway.replies import Purpose, Replies
+from bot.i18n import Catalog
+from bot.people.handoff import (
+    HandoffReason,
+    end_by_customer,
+    open_handoff,
+    request_handoff,
+    waiting_notice_for,
+)
+
+
+class Keyword(StrEnum):
+    STOP = "stop"
+    START = "start"
+    HELP = "help"
+
+
+# The button that hands a waiting conversation back to the assistant (locales: gateway_self_service_offer).
+RESUME_PAYLOAD = "/resume_assistant"
+# What the assistant is told when the customer takes it back: start afresh.
+RESUMED_AS = "/greet"
+# What the assistant asks the gateway to do instead of doing it itself (a custom payload).
+OPT_OUT_SIGNAL = "opt_out"
+# Intents a customer waiting for a person can still act on without giving the assistant a turn.
+WRONG_PERSON, OPT_OUT = "wrong_person", "opt_out"
+HANDOFF_FOR_CARE = {CarePause.CRISIS.value: HandoffReason.CRISIS}
+
+# Reads the intent of a message without a turn (the assistant's NLU alone); None if it cannot.
+IntentReader = Callable[[str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class Timing:
+    acknowledge_every: timedelta  # at most one "a person will reply" note in this long
+    self_service_after: timedelta  # an unclaimed handoff this old offers the assistant back
+
+
+@dataclass
+class Decision:
+    """What becomes of one inbound message before the assistant."""
+
+    replies: list[Message] = field(default_factory=list)
+    to_assistant: bool = False
+    pause_assistant: bool = False
+    resume_assistant: bool = False
+
+
+class CustomerState:
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        replies: Replies,
+        policy: CreditorPolicy,
+        mood: care.MoodRule,
+        timing: Timing,
+        read_intent: IntentReader,
+    ) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.replies = replies
+        self.policy = policy
+        self.mood = mood
+        self.timing = timing
+        self.read_intent = read_intent
+
+    async def decide(self, message_id: int, keyword: str | None = None) -> Decision:
+        """Keywords, opt-out, care and a waiting person, in that order; else the assistant's turn.
+
+        `keyword`: a channel's own command for STOP, START or HELP (Telegram's /stop).
+        """
+        now = utcnow()
+        async with self.db.transaction() as session:
+            message = await session.get(Message, message_id)
+            conversation = await session.get(Conversation, message.conversation_id)
+            keyword = keyword or self.catalog.keyword(
+                "sms_keywords", message.text, conversation.language, anywhere=True
+            )
+            if keyword:
+                return await self._keyword(session, conversation, message, Keyword(keyword))
+            if await is_opted_out(session, conversation.channel, conversation.channel_user_id):
+                _not_answered(message, "opted_out")
+                return Decision()
+            cared = await care.respond(
+                session, conversation, message, self.catalog, self.policy, self.mood, now
+            )
+            if cared is not None and cared.responses:
+                message.status = MessageStatus.ANSWERED
+                replies = [
+                    part
+                    for key, values in cared.responses
+                    for part in self.replies.rendered(conversation, message.id, key, values, Purpose.CARE)
+                ]
+                session.add_all(replies)
+                return Decision(replies, pause_assistant=cared.pause_assistant)
+            pause = await care_pause(session, conversation.customer_id)
+            if pause is not None:
+                return await self._paused_for_care(session, conversation, message, pause, now)
+            handoff = await open_handoff(session, conversation.id)
+            if handoff is None or not handoff.bot_paused:
+                return Decision(to_assistant=True)
+            if handoff.status == HandoffStatus.CLAIMED.value:
+                message.status = MessageStatus.WITH_PERSON  # the person reads and answers it live
+                return Decision()
+            if RESUME_PAYLOAD in (message.interpreted, message.text):
+                await end_by_customer(session, handoff, "customer_resumed")
+                message.interpreted = RESUMED_AS
+                return Decision(to_assistant=True, resume_assistant=True)
+            typed = message.interpreted is None and not message.text.startswith("/")
+            text = message.text
+        intent = await self.read_intent(text) if typed else None
+        async with self.db.transaction() as session:
+            message = await session.get(Message, message_id)
+            conversation = await session.get(Conversation, message.conversation_id)
+            handoff = await open_handoff(session, conversation.id)
+            if handoff is None:  # a person handed it back meanwhile
+                return Decision(to_assistant=True)
+            if intent == OPT_OUT and not self.catalog.is_acknowledgement(text, conversation.language):
+                return Decision(await self._opt_out(session, conversation, message, "customer_request"))
+            if intent == WRONG_PERSON:  # nothing to wait for: the assistant offers to stop messages
+                await end_by_customer(session, handoff, "wrong_person")
+                return Decision(to_assistant=True, resume_assistant=True)
+            return Decision(await self._acknowledge_waiting(session, conversation, message, handoff, now))
+
+    async def screen(
+        self, session: AsyncSession, conversation: Conversation, inbound: Message, said: list[BotReply]
+    ) -> list[Message]:
+        """The assistant's replies to one message, as they may leave (stored by the caller)."""
+        signals = [reply.custom for reply in said if reply.custom and OPT_OUT_SIGNAL in reply.custom]
+        if signals:
+            if self.catalog.is_acknowledgement(inbound.text, conversation.language):
+                return self.replies.rendered(conversation, inbound.id, "gateway_acknowledged")
+            return await self._opt_out(session, conversation, inbound, str(signals[0][OPT_OUT_SIGNAL]))
+        # A turn can tell who the customer is (verification): someone paused for care elsewhere
+        # hears nothing about money here either.
+        await session.refresh(conversation, ["customer_id"])
+        pause = await care_pause(session, conversation.customer_id)
+        if pause is not None:
+            return (await self._paused_for_care(session, conversation, inbound, pause, utcnow())).replies
+        return [
+            part
+            for reply in said
+            if reply.text
+            for part in self.replies.text(conversation, inbound.id, Sender.BOT, reply.text, reply.buttons)
+        ]
+
+    async def _keyword(
+        self, session: AsyncSession, conversation: Conversation, message: Message, keyword: Keyword
+    ) -> Decision:
+        if keyword == Keyword.STOP:
+            return Decision(await self._opt_out(session, conversation, message, "keyword"))
+        message.status = MessageStatus.ANSWERED
+        if keyword == Keyword.START:
+            await opt_in(
+                session, conversation.channel, conversation.channel_user_id, conversation.customer_id
+            )
+            if message.interpreted:  # Telegram's Start button opens the conversation: a greeting
+                return Decision(to_assistant=True)
+            replies = self.replies.rendered(
+                conversation, message.id, "sms_resubscribed", purpose=Purpose.KEYWORD_ANSWER
+            )
+        else:
+            values = {"creditor": self.policy.name, "phone": self.policy.phone}
+            replies = self.replies.rendered(
+                conversation, message.id, "sms_help", values, Purpose.KEYWORD_ANSWER
+            )
+        session.add_all(replies)
+        return Decision(replies)
+
+    async def _opt_out(
+        self, session: AsyncSession, conversation: Conversation, message: Message, reason: str
+    ) -> list[Message]:
+        """Record the opt-out and confirm it, once: a second STOP gets no second confirmation."""
+        if await is_opted_out(session, conversation.channel, conversation.channel_user_id):
+            _not_answered(message, "already_opted_out")
+            return []
+        await opt_out(
+            session, conversation.channel, conversation.channel_user_id, reason, conversation.customer_id
+        )
+        handoff = await open_handoff(session, conversation.id)
+        if handoff is not None:
+            await end_by_customer(session, handoff, "opted_out")
+        message.status = MessageStatus.ANSWERED
+        replies = self.replies.rendered(
+            conversation, message.id, "utter_opted_out", purpose=Purpose.OPT_OUT_CONFIRMATION
+        )
+        session.add_all(replies)
+        return replies
+
+    async def _paused_for_care(
+        self, session: AsyncSession, conversation: Conversation, message: Message, pause: str, now: datetime
+    ) -> Decision:
+        """Nothing about money: a person is asked for here too, and the customer hears the crisis line."""
+        handoff = await open_handoff(session, conversation.id)
+        decision = Decision(pause_assistant=handoff is None or not handoff.bot_paused)
+        handoff = await request_handoff(
+            session, conversation.id, HANDOFF_FOR_CARE.get(pause, HandoffReason.VULNERABILITY)
+        )
+        message.status = MessageStatus.WITH_PERSON
+        if handoff.status == HandoffStatus.CLAIMED.value:
+            return decision
+        if await self._acknowledged_since(
+            session, conversation.id, max(handoff.created_at, now - self.timing.acknowledge_every)
+        ):
+            message.error = "acknowledged_recently"
+            return decision
+        customer = await session.get(Customer, conversation.customer_id) if conversation.customer_id else None
+        lines = self.policy.support_lines_for(care.jurisdiction_of(conversation, customer))
+        values = {"crisis_line": lines.crisis, "emergency": lines.emergency}
+        decision.replies = self.replies.rendered(
+            conversation, message.id, "gateway_care_waiting", values, Purpose.CARE
+        )
+        session.add_all(decision.replies)
+        return decision
+
+    async def _acknowledge_waiting(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        message: Message,
+        handoff: Handoff,
+        now: datetime,
+    ) -> list[Message]:
+        """When a person will be there, at most every few minutes; and, after a while or while the
+        team is away, the offer to carry on with the assistant."""
+        message.status = MessageStatus.WITH_PERSON
+        if await self._acknowledged_since(session, conversation.id, now - self.timing.acknowledge_every):
+            message.error = "acknowledged_recently"
+            return []
+        notice = await waiting_notice_for(session, conversation, self.policy.staffed_hours, now)
+        replies = self.replies.rendered(conversation, message.id, notice.key, notice.values, Purpose.WAITING)
+        team_away = bool(notice.values)
+        if team_away or now - handoff.created_at >= self.timing.self_service_after:
+            replies += self.replies.rendered(
+                conversation, message.id, "gateway_self_service_offer", purpose=Purpose.WAITING
+            )
+        session.add_all(replies)
+        return replies
+
+    @staticmethod
+    async def _acknowledged_since(session: AsyncSession, conversation_id: str, since: datetime) -> bool:
+        """Whether anything (the assistant, a person, a note from us) was said to the customer since."""
+        return bool(
+            await session.scalar(
+                select(Message.id)
+                .where(
+                    Message.conversation_id == conversation_id,
+                    Message.direction == Direction.OUTBOUND,
+                    Message.created_at >= since,
+                )
+                .limit(1)
+            )
+        )
+
+
+def _not_answered(message: Message, reason: str) -> None:
+    message.status, message.error = MessageStatus.NOT_ANSWERED, reason

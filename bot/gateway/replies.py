@@ -1,0 +1,76 @@
+"""Composing replies: a response from locales, or the assistant's or a person's text, stored as
+exactly the parts the customer's channel will send (numbered options and segments on SMS)."""
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
+from bot.db.types import utcnow
+from bot.i18n import Catalog
+
+# How a channel carries a reply: the parts to store and send, each with its buttons.
+Formatter = Callable[[str, list[dict[str, str]]], list[tuple[str, list[dict[str, str]]]]]
+
+
+class Purpose(StrEnum):
+    """Why a reply is sent, where that changes what may leave (bot.gateway.customer_state)."""
+
+    OPT_OUT_CONFIRMATION = "opt_out_confirmation"  # the one message an opted-out address still gets
+    KEYWORD_ANSWER = "keyword_answer"  # START and HELP are answered even to an opted-out address
+    CARE = "care"  # caring words while paused for care: never about money
+    WAITING = "waiting"  # told when a person will be there
+
+
+# What may still reach an address that opted out.
+SENT_AFTER_OPT_OUT = {Purpose.OPT_OUT_CONFIRMATION.value, Purpose.KEYWORD_ANSWER.value}
+
+
+def as_is(text: str, buttons: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
+    return [(text, buttons)]
+
+
+class Replies:
+    def __init__(self, catalog: Catalog, formatters: dict[str, Formatter]) -> None:
+        self.catalog = catalog
+        self.formatters = formatters
+
+    def rendered(
+        self,
+        conversation: Conversation,
+        reply_to_id: int | None,
+        key: str,
+        values: dict[str, object] | None = None,
+        purpose: str | None = None,
+    ) -> list[Message]:
+        """A response from locales, in the conversation's language."""
+        rendered = self.catalog.render(key, conversation.language, values or {})
+        buttons = [{"title": b.title, "payload": b.payload} for b in rendered.buttons]
+        return self.text(conversation, reply_to_id, Sender.SYSTEM, rendered.text, buttons, purpose)
+
+    def text(
+        self,
+        conversation: Conversation,
+        reply_to_id: int | None,
+        sender: Sender,
+        text: str,
+        buttons: list[dict[str, str]],
+        purpose: str | None = None,
+    ) -> list[Message]:
+        """The stored outbound messages for one reply: exactly the parts the channel will send."""
+        formatter = self.formatters.get(conversation.channel, as_is)
+        return [
+            Message(
+                conversation_id=conversation.id,
+                direction=Direction.OUTBOUND,
+                sender=sender,
+                channel=conversation.channel,
+                text=part,
+                buttons=part_buttons or None,
+                status=MessageStatus.QUEUED,
+                language=conversation.language,
+                reply_to_id=reply_to_id,
+                purpose=purpose,
+                created_at=utcnow(),
+            )
+            for part, part_buttons in formatter(text, buttons)
+        ]

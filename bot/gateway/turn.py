@@ -1,0 +1,122 @@
+"""The assistant's turn: waiting messages go to Rasa in order, and its replies are screened and stored.
+
+If the assistant cannot answer, the messages wait as `pending`, the customer is told kindly once,
+and `answer_pending` picks them up when it is back, in the order the customer wrote.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.engine import Database
+from bot.db.models import Conversation, Message, MessageStatus
+from bot.db.types import utcnow
+from bot.domain.pauses import care_pause
+from bot.gateway.assistant import AssistantUnavailable, RasaClient
+from bot.gateway.customer_state import CustomerState
+from bot.gateway.replies import Replies
+from bot.people.handoff import bot_is_paused
+
+log = logging.getLogger(__name__)
+
+# A message still `received` after this long was being handled by a process that died.
+STALLED_AFTER = timedelta(seconds=60)
+# A message the live assistant keeps failing on is set aside for a person, not retried forever.
+MAX_ERROR_ATTEMPTS = 5
+
+
+class AssistantTurn:
+    def __init__(self, db: Database, rasa: RasaClient, replies: Replies, state: CustomerState) -> None:
+        self.db = db
+        self.rasa = rasa
+        self.replies = replies
+        self.state = state
+
+    async def answer_waiting(self, conversation_id: str, include_fresh: bool = True) -> list[Message]:
+        """Give the assistant every message of the conversation that waits for it, oldest first."""
+        async with self.db.session() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            statuses = [MessageStatus.PENDING, MessageStatus.RECEIVED]
+            waiting = list(
+                await session.scalars(
+                    select(Message)
+                    .where(Message.conversation_id == conversation_id, Message.status.in_(statuses))
+                    .order_by(Message.id)
+                )
+            )
+            # A person took the conversation while these waited (or the customer is paused for care).
+            with_person = await bot_is_paused(session, conversation_id) or await care_pause(
+                session, conversation.customer_id
+            )
+        if with_person:
+            async with self.db.transaction() as session:
+                await set_status(session, [m.id for m in waiting], MessageStatus.WITH_PERSON)
+            return []
+        if not include_fresh and not any(m.status == MessageStatus.PENDING for m in waiting):
+            waiting = [m for m in waiting if m.created_at < utcnow() - STALLED_AFTER]
+        replies: list[Message] = []
+        already_told = any(m.status == MessageStatus.PENDING for m in waiting)
+        for index, message in enumerate(waiting):
+            try:
+                said = message.interpreted or message.text
+                bot_replies = await self.rasa.send(conversation_id, said, _metadata(conversation))
+            except AssistantUnavailable as error:
+                log.warning("assistant unavailable (%s); %d message(s) wait", error, len(waiting) - index)
+                replies += await self._hold(
+                    conversation, waiting[index:], tell_customer=not already_told, failed=error.reachable
+                )
+                break
+            async with self.db.transaction() as session:
+                stored = await self.state.screen(
+                    session, await session.get(Conversation, conversation_id), message, bot_replies
+                )
+                session.add_all(stored)
+                inbound = await session.get(Message, message.id)
+                if inbound.status in (MessageStatus.RECEIVED, MessageStatus.PENDING):
+                    inbound.status = MessageStatus.ANSWERED
+            replies += stored
+        return replies
+
+    async def pending_conversations(self) -> list[str]:
+        """Conversations with messages waiting for the assistant to be back (or stalled by a crash)."""
+        async with self.db.session() as session:
+            return list(
+                await session.scalars(select(Message.conversation_id).where(_waiting(utcnow())).distinct())
+            )
+
+    async def _hold(
+        self, conversation: Conversation, waiting: list[Message], tell_customer: bool, failed: bool
+    ) -> list[Message]:
+        async with self.db.transaction() as session:
+            await set_status(session, [m.id for m in waiting], MessageStatus.PENDING)
+            if failed:
+                first = await session.get(Message, waiting[0].id)
+                first.attempts += 1
+                if first.attempts >= MAX_ERROR_ATTEMPTS:
+                    first.status, first.error = MessageStatus.FAILED, "assistant_error"
+            if not tell_customer:
+                return []
+            stored = self.replies.rendered(conversation, waiting[0].id, "gateway_delayed")
+            session.add_all(stored)
+        return stored
+
+
+def _metadata(conversation: Conversation) -> dict[str, object]:
+    return {
+        "channel": conversation.channel,
+        "conversation_id": conversation.id,
+        "language": conversation.language,
+        "customer_id": conversation.customer_id,
+    }
+
+
+def _waiting(now: datetime):
+    stalled = (Message.status == MessageStatus.RECEIVED) & (Message.created_at < now - STALLED_AFTER)
+    return (Message.status == MessageStatus.PENDING) | stalled
+
+
+async def set_status(session: AsyncSession, ids: list[int], status: MessageStatus) -> None:
+    for message in await session.scalars(select(Message).where(Message.id.in_(ids))):
+        message.status = status
