@@ -71,9 +71,9 @@ def process_environment(settings: Settings) -> dict[str, str]:
 
 async def set_telegram_webhook(settings: Settings) -> str:
     """Point the Telegram bot at our webhook, with the secret Telegram will send back."""
-    from api.main import telegram_bot_for
+    from bot.channels.telegram import bot_for
 
-    bot = telegram_bot_for(settings)
+    bot = bot_for(settings)
     if bot is None or not settings.telegram_webhook_secret:
         raise SystemExit("set CONCORD_TELEGRAM_BOT_TOKEN and CONCORD_TELEGRAM_WEBHOOK_SECRET first")
     url = f"{settings.api_base_url()}/webhooks/telegram"
@@ -84,8 +84,7 @@ async def set_telegram_webhook(settings: Settings) -> str:
 
 async def telegram_link(settings: Settings, reference: str) -> str:
     """A deep link that opens the bot already knowing which customer the chat belongs to."""
-    from api.main import telegram_bot_for
-    from bot.channels.telegram import start_token
+    from bot.channels.telegram import bot_for, start_token
     from bot.db.models import Account
 
     db = Database(settings.database_url)
@@ -96,7 +95,7 @@ async def telegram_link(settings: Settings, reference: str) -> str:
         await db.close()
     if account is None:
         raise SystemExit(f"no account {reference}")
-    bot = telegram_bot_for(settings)
+    bot = bot_for(settings)
     if bot is None:
         raise SystemExit("set CONCORD_TELEGRAM_BOT_TOKEN first")
     async with bot:

@@ -11,16 +11,13 @@ from fastapi.staticfiles import StaticFiles
 from limits import parse as parse_limit
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
-from telegram import Bot
 
 from api.chat_hub import ChatHub
 from api.console_hub import ConsoleHub
 from api.routes import console, health, nlg, pages, telegram, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
-from bot.channels.telegram import TelegramSender
-from bot.channels.text_parts import as_numbered_text, as_sms
-from bot.channels.twilio import TwilioSMS, TwilioWhatsApp
+from bot.channels import build_channels, senders
 from bot.config import ROOT, Settings, get_settings
 from bot.db.engine import Database
 from bot.domain.policy import load_policy
@@ -28,7 +25,7 @@ from bot.gateway.assistant import RasaClient
 from bot.gateway.care import MoodRule
 from bot.gateway.customer_state import Timing
 from bot.gateway.intake import Gateway
-from bot.gateway.outbox import ChannelSender, Outbox
+from bot.gateway.outbox import Outbox
 from bot.i18n import Catalog
 from bot.understanding import sentiment, vulnerability
 from bot.understanding.language import default_detector
@@ -49,9 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         detector = await asyncio.to_thread(default_detector)
         await asyncio.to_thread(sentiment.load)
         await asyncio.to_thread(vulnerability.load)
-        telegram_bot = telegram_bot_for(settings)
-        if telegram_bot is not None:
-            await telegram_bot.initialize()
+        channels = build_channels(settings)
+        for channel in channels.values():
+            if hasattr(channel, "open"):
+                await channel.open()
         console_hub = ConsoleHub()
         creditor = load_policy(ROOT / "creditor.yml")
         gateway = Gateway(
@@ -62,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             detector,
             policy=creditor,
             mood=MoodRule(settings.handoff_mood_threshold, settings.handoff_mood_messages),
-            formatters={"sms": as_sms, "whatsapp": as_numbered_text},
+            formatters={name: channel.format for name, channel in channels.items()},
             timing=Timing(
                 acknowledge_every=timedelta(minutes=settings.waiting_acknowledgement_minutes),
                 self_service_after=timedelta(minutes=settings.handoff_self_service_minutes),
@@ -77,9 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gateway=gateway,
             tokens=SessionTokens(settings.secret_key, settings.webchat_session_days * 86_400),
             hub=hub,
-            outbox=Outbox(db, _senders(settings, telegram_bot), settings.outbox_backoff_seconds),
+            outbox=Outbox(db, senders(channels), settings.outbox_backoff_seconds),
             creditor=creditor,
-            telegram_bot=telegram_bot,
+            channels=channels,
             rate_limiter=MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
             webchat_limit=parse_limit(settings.webchat_rate_limit),
             console=console_hub,
@@ -95,11 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker.cancel()
             with suppress(asyncio.CancelledError):
                 await worker
-        for sender in state.outbox.senders.values():
-            if hasattr(sender, "close"):
-                await sender.close()
-        if telegram_bot is not None:
-            await telegram_bot.shutdown()
+        for channel in channels.values():
+            if hasattr(channel, "close"):
+                await channel.close()
         await rasa.close()
         await db.close()
 
@@ -112,32 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CORSMiddleware, allow_origins=sorted(settings.allowed_origins()), allow_methods=["GET"]
     )
     return app
-
-
-def telegram_bot_for(settings: Settings) -> Bot | None:
-    if not settings.telegram_bot_token:
-        return None
-    return Bot(settings.telegram_bot_token, base_url=f"{settings.telegram_api_url}/bot")
-
-
-def _senders(settings: Settings, telegram_bot: Bot | None) -> dict[str, ChannelSender]:
-    """The channels whose messages the outbox delivers; the web chat delivers its own."""
-    senders: dict[str, ChannelSender] = {}
-    if telegram_bot is not None:
-        senders["telegram"] = TelegramSender(telegram_bot)
-    if settings.twilio_auth_token:
-        account = (settings.twilio_account_sid, settings.twilio_auth_token)
-        callbacks, api = f"{settings.api_base_url()}/webhooks/twilio/status", settings.twilio_api_url
-        senders["sms"] = TwilioSMS(*account, settings.twilio_sms_from, callbacks, api)
-        if settings.twilio_whatsapp_from:
-            senders["whatsapp"] = TwilioWhatsApp(
-                *account,
-                settings.twilio_whatsapp_from,
-                callbacks,
-                api,
-                template_sid=settings.twilio_whatsapp_template_sid,
-            )
-    return senders
 
 
 async def _answer_pending_forever(state: AppState) -> None:

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from fastapi import Request, WebSocket
 from limits import RateLimitItem
 from limits.aio.strategies import RateLimiter
-from telegram import Bot
 
 from api.chat_hub import ChatHub
 from api.console_hub import ConsoleHub
 from api.session_tokens import SessionTokens
+from bot.channels.base import Channel
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.models import Message
@@ -32,7 +32,8 @@ class AppState:
     hub: ChatHub
     outbox: Outbox
     creditor: CreditorPolicy
-    telegram_bot: Bot | None
+    # The configured channel adapters by name (bot.channels.build_channels).
+    channels: dict[str, Channel]
     # Frames one web-chat conversation may send, counted wherever `rate_limit_storage` says.
     rate_limiter: RateLimiter
     webchat_limit: RateLimitItem

@@ -1,14 +1,12 @@
 """The web chat WebSocket: one JSON frame per message; the protocol is in the README."""
 
-import json
 import logging
-from typing import Annotated, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from api.chat_hub import message_frame
 from api.state import AppState, ws_state
+from bot.channels.web import FrameRejected, LanguageFrame, MessageFrame, PingFrame, WebChannel
 from bot.db.models import Conversation
 from bot.domain import conversations
 from bot.gateway.intake import InboundMessage
@@ -18,42 +16,15 @@ router = APIRouter()
 CHANNEL = "web"
 
 
-class _Frame(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    # Every frame carries the session token, checked again each time (it may have expired).
-    session: str = Field(min_length=1, max_length=512)
-
-
-class MessageFrame(_Frame):
-    type: Literal["message"]
-    text: str = Field(min_length=1)
-    client_id: str | None = Field(default=None, max_length=64)
-
-
-class LanguageFrame(_Frame):
-    type: Literal["language"]
-    language: str = Field(min_length=2, max_length=8)
-
-
-class PingFrame(_Frame):
-    type: Literal["ping"]
-
-
-ClientFrame = TypeAdapter(Annotated[MessageFrame | LanguageFrame | PingFrame, Field(discriminator="type")])
-
-
-class FrameRejected(Exception):
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code, self.detail = code, detail
+def _web(state: AppState) -> WebChannel:
+    return state.channels["web"]
 
 
 @router.websocket("/ws/chat")
 async def chat(websocket: WebSocket, session: str | None = None, language: str | None = None, after: int = 0):
     state = ws_state(websocket)
     origin = websocket.headers.get("origin")
-    # Browsers always send Origin: a page not on the allow-list may not open a chat (403).
-    if origin is not None and origin.rstrip("/") not in state.settings.allowed_origins():
+    if not _web(state).verify(origin):
         log.info("web chat refused for origin %s", origin)
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
@@ -113,7 +84,7 @@ async def _resume_or_open(
 
 async def _handle(state: AppState, websocket: WebSocket, conversation: Conversation, raw: str | None) -> None:
     try:
-        frame = _parse(raw, state.settings.max_frame_bytes)
+        frame = _web(state).parse(raw)
         if state.tokens.conversation_id(frame.session) != conversation.id:
             raise FrameRejected("invalid_session", "the frame's session token is not valid for this chat")
         if not await state.rate_limiter.hit(state.webchat_limit, conversation.id):
@@ -178,28 +149,6 @@ async def _message(
         )
     await state.hub.deliver(conversation.id, delivery.replies)
     await websocket.send_json({"type": "typing", "on": False})
-
-
-def _parse(raw: str | None, max_bytes: int) -> MessageFrame | LanguageFrame | PingFrame:
-    if raw is None:
-        raise FrameRejected("invalid_frame", "frames must be JSON text, not binary")
-    if len(raw.encode()) > max_bytes:
-        raise FrameRejected("frame_too_large", f"frames are limited to {max_bytes} bytes")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise FrameRejected("invalid_json", f"not valid JSON: {error.msg}") from None
-    try:
-        return ClientFrame.validate_python(data)
-    except ValidationError as error:
-        problems = error.errors()
-        unknown = [".".join(map(str, p["loc"][1:])) for p in problems if p["type"] == "extra_forbidden"]
-        if unknown:
-            raise FrameRejected("unknown_fields", f"unknown fields: {', '.join(unknown)}") from None
-        if any(p["loc"][1:] == ("session",) and p["type"] == "missing" for p in problems):
-            raise FrameRejected("invalid_session", "every frame carries the session token") from None
-        detail = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in problems)
-        raise FrameRejected("invalid_frame", detail) from None
 
 
 # What the customer reads for each refusal; the code and detail are for developers.

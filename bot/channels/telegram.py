@@ -1,22 +1,82 @@
-"""Telegram: sending with python-telegram-bot's Bot, reading its webhook updates."""
+"""Telegram: webhook updates read with python-telegram-bot, inline keyboards, sending with its Bot.
+
+A bot can write only to a chat that pressed Start; its commands /stop, /start and /help are the
+carrier words of this channel."""
 
 import hmac
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.gateway.outbox import PermanentFailure, TransientFailure
+from bot.channels.base import Allows, Incoming, Part, PermanentFailure, TransientFailure, as_is
+from bot.config import Settings
 
 # Telegram's callback_data holds at most 64 bytes; longer payloads cannot be buttons.
 MAX_CALLBACK_BYTES = 64
+# The commands for the carrier words (bot.gateway.customer_state.Keyword).
+COMMANDS = {"/stop": "stop", "/start": "start", "/help": "help"}
 
 
-class TelegramSender:
-    channel = "telegram"
-    window_hours: int | None = None  # a chat that pressed Start can be written to any time
+class InvalidRequest(ValueError):
+    """Not from Telegram (no or a wrong secret), or not an update."""
 
-    def __init__(self, bot: Bot) -> None:
+
+class TelegramChannel:
+    name = "telegram"
+    # A chat that pressed Start can be written to any time; one that never did, never.
+    allows = Allows(business_may_start=False)
+
+    def __init__(self, bot: Bot, webhook_secret: str) -> None:
         self.bot = bot
+        self.webhook_secret = webhook_secret
+
+    def verify(self, given_secret: str | None) -> None:
+        """Telegram sends the webhook's secret in X-Telegram-Bot-Api-Secret-Token."""
+        if not secret_is_valid(self.webhook_secret, given_secret):
+            raise InvalidRequest("invalid webhook secret")
+
+    def parse(self, data: object) -> tuple[Incoming | None, str | None, str | None]:
+        """The message (None for photos, stickers, edits), a button tap to acknowledge, and the
+        deep-link payload of a /start."""
+        update = read_update(data, self.bot) if isinstance(data, dict) else None
+        if update is None:
+            raise InvalidRequest("not a Telegram update")
+        query = update.callback_query
+        if query and query.message:
+            chat_id, user, text, tap = query.message.chat.id, query.from_user, query.data or "", query.id
+        elif update.message and update.message.text:
+            chat_id, user, text, tap = (
+                update.message.chat.id,
+                update.message.from_user,
+                update.message.text,
+                None,
+            )
+        else:
+            return None, None, None
+        command, _, argument = text.partition(" ")
+        incoming = Incoming(
+            address=str(chat_id),
+            text=text,
+            channel_message_id=str(update.update_id),
+            # Pressing Start opens the conversation with a greeting; a tap sends the button's payload.
+            interpreted="/greet" if command == "/start" else (text if tap else None),
+            keyword=COMMANDS.get(command),
+            app_language=user.language_code.split("-")[0] if user and user.language_code else None,
+        )
+        return incoming, tap, argument if command == "/start" and argument else None
+
+    async def open(self) -> None:
+        await self.bot.initialize()
+
+    async def close(self) -> None:
+        await self.bot.shutdown()
+
+    async def acknowledge(self, tap: str) -> None:
+        """Telegram shows a spinner on the button until the tap is answered."""
+        await self.bot.answer_callback_query(tap)
+
+    def format(self, text: str, buttons: list[dict[str, str]]) -> list[Part]:
+        return as_is(text, buttons)
 
     async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
         keyboard = [
@@ -45,6 +105,13 @@ class TelegramSender:
 
     async def send_template(self, address: str, text: str) -> str:
         return await self.send(address, text, [])
+
+
+def bot_for(settings: Settings) -> Bot | None:
+    """The deployment's bot, if it has one, at Telegram's API (a local fake in tests)."""
+    if not settings.telegram_bot_token:
+        return None
+    return Bot(settings.telegram_bot_token, base_url=f"{settings.telegram_api_url}/bot")
 
 
 def secret_is_valid(expected: str, given: str | None) -> bool:

@@ -1,6 +1,4 @@
-"""SMS and WhatsApp through Twilio: sending with the official client, verifying its webhooks."""
-
-import json
+"""Twilio, shared by SMS and WhatsApp: the official client, signed webhooks, delivery receipts."""
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -8,7 +6,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.gateway.outbox import PermanentFailure, TransientFailure
+from bot.channels.base import Incoming, PermanentFailure, TransientFailure
 
 # Twilio error codes that no retry will fix.
 PERMANENT_CODES = {
@@ -20,21 +18,39 @@ PERMANENT_CODES = {
 }
 
 
-class TwilioSMS:
-    channel = "sms"
+class InvalidRequest(ValueError):
+    """Not a request Twilio signed for us, or missing what every webhook carries."""
+
+
+class TwilioChannel:
+    """Sending through one Twilio number; SMS and WhatsApp differ in prefix, format and rules."""
+
     prefix = ""
-    window_hours: int | None = None  # SMS has no reply window
 
     def __init__(
         self, account_sid: str, auth_token: str, from_number: str, status_callback_url: str, api_url: str
     ) -> None:
         self._client = Client(account_sid, auth_token, http_client=AsyncTwilioHttpClient(timeout=10))
         self._client.api.base_url = api_url  # a local fake in tests; Twilio's API otherwise
+        self.auth_token = auth_token
         self.from_number = from_number
         self.status_callback_url = status_callback_url
 
     async def close(self) -> None:
         await self._client.http_client.close()
+
+    def verify(self, url: str, form: dict[str, str], signature: str | None) -> None:
+        """Twilio signs the full public URL and the posted form with the account's auth token."""
+        if not (signature and RequestValidator(self.auth_token).validate(url, form, signature)):
+            raise InvalidRequest("invalid Twilio signature")
+
+    def parse(self, form: dict[str, str]) -> Incoming:
+        sid, sender = form.get("MessageSid"), form.get("From")
+        if not sid or not sender:
+            raise InvalidRequest("MessageSid and From are required")
+        return Incoming(
+            address=sender.removeprefix(self.prefix), text=form.get("Body", ""), channel_message_id=sid
+        )
 
     async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
         # Buttons already stand in the text as numbered options (bot.channels.text_parts).
@@ -55,26 +71,9 @@ class TwilioSMS:
         return message.sid
 
 
-class TwilioWhatsApp(TwilioSMS):
-    """WhatsApp: free-form only within 24 hours of the customer's last message; a template after."""
-
-    channel = "whatsapp"
-    prefix = "whatsapp:"
-    window_hours = 24
-
-    def __init__(self, *args: str, template_sid: str = "") -> None:
-        super().__init__(*args)
-        self.template_sid = template_sid
-
-    async def send_template(self, address: str, text: str) -> str:
-        if not self.template_sid:
-            raise PermanentFailure("whatsapp_window_closed")
-        variables = json.dumps({"1": text[:1000]})
-        return await self._create(
-            to=self.prefix + address, content_sid=self.template_sid, content_variables=variables
-        )
-
-
-def signature_is_valid(auth_token: str, url: str, form: dict[str, str], signature: str | None) -> bool:
-    """Twilio signs the full public URL and the posted form with the account's auth token."""
-    return bool(signature) and RequestValidator(auth_token).validate(url, form, signature)
+def receipt(form: dict[str, str]) -> tuple[str, str, str | None]:
+    """A status callback: the message's id, Twilio's status for it, and the error if any."""
+    sid, status = form.get("MessageSid"), form.get("MessageStatus")
+    if not sid or not status:
+        raise InvalidRequest("MessageSid and MessageStatus are required")
+    return sid, status, f"twilio_error_{form['ErrorCode']}" if form.get("ErrorCode") else None

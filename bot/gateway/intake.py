@@ -16,11 +16,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.base import Channel, Incoming
+from bot.channels.text_parts import chosen_option
 from bot.db.audit import record
 from bot.db.engine import Database
-from bot.db.models import Agent, Conversation, Direction, Message, MessageStatus, Sender
+from bot.db.models import Agent, Conversation, Customer, Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
-from bot.domain.conversations import CHOSEN_LANGUAGE_SOURCES, set_language
+from bot.domain.accounts import customer_with_phone, e164
+from bot.domain.conversations import (
+    CHOSEN_LANGUAGE_SOURCES,
+    conversation_for_address,
+    recent_buttons,
+    set_language,
+)
 from bot.domain.policy import CreditorPolicy
 from bot.gateway import care
 from bot.gateway.assistant import AssistantUnavailable, RasaClient
@@ -120,6 +128,55 @@ class Gateway:
                 delivery.replies += await self.turn.answer_waiting(inbound.conversation_id)
             self._changed(inbound.conversation_id)
             return delivery
+
+    async def receive_from(
+        self, channel: Channel, incoming: Incoming, customer_id: int | None = None
+    ) -> Delivery:
+        """A message from a provider's channel: the ongoing conversation with that address (or a
+        new one), the customer it belongs to when the channel says (a known phone number, a
+        signed deep link: possession, not identity), then `receive`.
+        """
+        async with self.db.transaction() as session:
+            address = incoming.address
+            customer = None
+            if channel.allows.phone_numbers:
+                address = e164(address) or address
+                customer = await customer_with_phone(session, address)
+            elif customer_id is not None:
+                customer = await session.get(Customer, customer_id)
+            app_language = incoming.app_language if self.catalog.supports(incoming.app_language) else None
+            guess = customer.language if customer else app_language
+            conversation = await conversation_for_address(
+                session,
+                channel.name,
+                address,
+                self.catalog.resolve_language(guess),
+                customer.id if customer else None,
+                language_source="profile" if customer else ("telegram" if app_language else "default"),
+            )
+            if customer_id is not None and customer is not None and conversation.customer_id != customer.id:
+                conversation.customer_id = customer.id
+                await set_language(
+                    session, conversation.id, self.catalog.resolve_language(customer.language), "profile"
+                )
+            text, interpreted = incoming.text, incoming.interpreted
+            buttons = await recent_buttons(session, conversation.id, messages=3 if interpreted else 1)
+            if channel.allows.numbered_options and interpreted is None:
+                interpreted = chosen_option(text, [b["payload"] for b in buttons])
+            elif interpreted is not None and incoming.keyword is None:
+                # A tapped button is on record as the customer saw it, its payload for the assistant.
+                shown = next((b["title"] for b in buttons if b["payload"] == interpreted), None)
+                text, interpreted = (shown, interpreted) if shown else (text, None)
+        return await self.receive(
+            InboundMessage(
+                conversation.id,
+                channel.name,
+                text,
+                incoming.channel_message_id,
+                interpreted=interpreted,
+                keyword=incoming.keyword,
+            )
+        )
 
     async def answer_pending(self) -> dict[str, list[Message]]:
         """Answer every message that is waiting; returns the new replies per conversation."""

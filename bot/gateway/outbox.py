@@ -9,10 +9,10 @@ picks the message up. Provider status callbacks then move it to `delivered` or `
 
 import logging
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import func, or_, select
 
+from bot.channels.base import PermanentFailure, SendingChannel, TransientFailure
 from bot.db.engine import Database
 from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
@@ -24,38 +24,6 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
-
-
-class TransientFailure(Exception):
-    """The provider could not take it now (5xx, 429, timeout); try again later."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason, self.retry_after = reason, retry_after
-
-
-class PermanentFailure(Exception):
-    """The provider will never take it (invalid number, unsubscribed, window closed).
-
-    `unreachable`: nothing will ever reach this address (the customer blocked us), so it is
-    recorded like an opt-out and no further message is attempted.
-    """
-
-    def __init__(self, reason: str, unreachable: bool = False) -> None:
-        super().__init__(reason)
-        self.reason, self.unreachable = reason, unreachable
-
-
-class ChannelSender(Protocol):
-    channel: str
-    # Hours after the customer's last message in which free-form messages may be sent; None: any time.
-    window_hours: int | None
-
-    async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
-        """Hand one message to the provider; return the provider's id for it."""
-
-    async def send_template(self, address: str, text: str) -> str:
-        """Outside the window: the pre-approved template carrying the text."""
 
 
 # Provider delivery states we keep, and what they mean for the stored message.
@@ -73,7 +41,7 @@ PROVIDER_STATUS = {
 
 class Outbox:
     def __init__(
-        self, db: Database, senders: dict[str, ChannelSender], backoff_seconds: list[float] | None = None
+        self, db: Database, senders: dict[str, SendingChannel], backoff_seconds: list[float] | None = None
     ) -> None:
         self.db = db
         self.senders = senders
@@ -87,10 +55,10 @@ class Outbox:
         for message_id, channel, address, text, buttons, purpose, conversation_id, author in claimed:
             sender = self.senders[channel]
             try:
-                as_template = sender.window_hours is not None and not await self._window_open(
+                as_template = sender.allows.window_hours is not None and not await self._window_open(
                     conversation_id, sender, address, now
                 )
-                if as_template and not await self._opted_in(sender.channel, address):
+                if as_template and not await self._opted_in(sender.name, address):
                     await self._finish(message_id, MessageStatus.FAILED, error="window_closed_no_opt_in")
                     continue
                 if author == Sender.BOT and await self._paused_for_care(conversation_id):
@@ -162,7 +130,7 @@ class Outbox:
     async def _deliver(
         self,
         message_id: int,
-        sender: ChannelSender,
+        sender: SendingChannel,
         as_template: bool,
         address: str,
         text: str,
@@ -171,7 +139,7 @@ class Outbox:
         now: datetime,
     ) -> int:
         async with self.db.session() as session:
-            opted_out = await is_opted_out(session, sender.channel, address)
+            opted_out = await is_opted_out(session, sender.name, address)
         if opted_out and purpose not in SENT_AFTER_OPT_OUT:
             await self._finish(message_id, MessageStatus.FAILED, error="opted_out")
             return 0
@@ -184,17 +152,17 @@ class Outbox:
             await self._retry_later(message_id, failure, now)
             return 0
         except PermanentFailure as failure:
-            log.warning("message %d refused by %s: %s", message_id, sender.channel, failure.reason)
+            log.warning("message %d refused by %s: %s", message_id, sender.name, failure.reason)
             await self._finish(message_id, MessageStatus.FAILED, error=failure.reason)
             if failure.unreachable:
                 async with self.db.transaction() as session:
-                    await opt_out(session, sender.channel, address, failure.reason)
+                    await opt_out(session, sender.name, address, failure.reason)
             return 0
         await self._finish(message_id, MessageStatus.SENT, provider_id=provider_id)
         return 1
 
     async def _window_open(
-        self, conversation_id: str, sender: ChannelSender, address: str, now: datetime
+        self, conversation_id: str, sender: SendingChannel, address: str, now: datetime
     ) -> bool:
         """Whether the customer wrote to us within the channel's window."""
         async with self.db.session() as session:
@@ -203,7 +171,7 @@ class Outbox:
                     Message.conversation_id == conversation_id, Message.direction == Direction.INBOUND
                 )
             )
-        return last is not None and now - last <= timedelta(hours=sender.window_hours)
+        return last is not None and now - last <= timedelta(hours=sender.allows.window_hours)
 
     async def _paused_for_care(self, conversation_id: str) -> bool:
         async with self.db.session() as session:

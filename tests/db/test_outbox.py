@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.channels.twilio import TwilioSMS
+from bot.channels.base import Allows
+from bot.channels.sms import SMSChannel
 from bot.db.models import Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
 from bot.domain.conversations import open_conversation
@@ -39,7 +40,7 @@ async def _queue(db, number: str, text: str) -> int:
 
 @pytest.fixture
 async def outbox(db, twilio):
-    sender = TwilioSMS("AC" + "0" * 32, "token", "+61480000000", "http://127.0.0.1:9/status", twilio[1])
+    sender = SMSChannel("AC" + "0" * 32, "token", "+61480000000", "http://127.0.0.1:9/status", twilio[1])
     yield Outbox(db, {"sms": sender}, backoff_seconds=[0])
     await sender.close()
 
@@ -81,8 +82,8 @@ async def test_a_permanent_refusal_fails_the_message_with_the_providers_reason(d
 class _Broken:
     """A sender with a bug: it must not hold up the messages of other channels."""
 
-    channel = "broken"
-    window_hours = None
+    name = "broken"
+    allows = Allows()
 
     async def send(self, address, text, buttons):
         raise RuntimeError("bug")

@@ -174,8 +174,9 @@ async def test_a_crisis_message_gets_the_crisis_line_and_nothing_about_money_unt
 
     refused = await siti.post(f"/console/api/conversations/{conversation_id}/hand-back")
     assert refused.status_code == 409, "contact stays suppressed until a person lifts it"
-    assert (await siti.post(f"/console/api/conversations/{conversation_id}/lift-crisis-pause")).json() == {
-        "accounts": 1
+    assert view["customer"]["care_pause"] == "crisis"
+    assert (await siti.post(f"/console/api/conversations/{conversation_id}/lift-care-pause")).json() == {
+        "lifted": True
     }
     database = stack.database()
     try:

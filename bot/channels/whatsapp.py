@@ -1,0 +1,29 @@
+"""WhatsApp through Twilio: free-form only within 24 hours of the customer's last message; after
+that, only an approved template (Twilio's Content API) and only with recorded opt-in."""
+
+import json
+
+from bot.channels.base import Allows, Part, PermanentFailure
+from bot.channels.text_parts import as_numbered_text
+from bot.channels.twilio import TwilioChannel
+
+
+class WhatsAppChannel(TwilioChannel):
+    name = "whatsapp"
+    prefix = "whatsapp:"
+    allows = Allows(window_hours=24, numbered_options=True, phone_numbers=True)
+
+    def __init__(self, *args: str, template_sid: str = "") -> None:
+        super().__init__(*args)
+        self.template_sid = template_sid
+
+    def format(self, text: str, buttons: list[dict[str, str]]) -> list[Part]:
+        return as_numbered_text(text, buttons)
+
+    async def send_template(self, address: str, text: str) -> str:
+        if not self.template_sid:
+            raise PermanentFailure("whatsapp_window_closed")
+        variables = json.dumps({"1": text[:1000]})
+        return await self._create(
+            to=self.prefix + address, content_sid=self.template_sid, content_variables=variables
+        )
