@@ -178,19 +178,25 @@ class CustomerState:
         pause = await care_pause(session, conversation.customer_id)
         if pause is not None:
             return (await self._paused_for_care(session, conversation, inbound, pause, utcnow())).replies
-        return [
+        replies = [
             part
             for reply in said
             if reply.text
             for part in self.replies.text(conversation, inbound.id, Sender.BOT, reply.text, reply.buttons)
         ]
+        if replies:
+            return replies
+        # The assistant had nothing to say: silence is never an answer.
+        acknowledged = self.catalog.is_acknowledgement(inbound.text, conversation.language)
+        return self.replies.rendered(
+            conversation, inbound.id, "gateway_acknowledged" if acknowledged else "utter_rephrase"
+        )
 
     async def _keyword(
         self, session: AsyncSession, conversation: Conversation, message: Message, keyword: Keyword
     ) -> Decision:
         if keyword == Keyword.STOP:
             return Decision(await self._opt_out(session, conversation, message, "keyword"))
-        message.status = MessageStatus.ANSWERED
         if keyword == Keyword.START:
             await opt_in(
                 session, conversation.channel, conversation.channel_user_id, conversation.customer_id
@@ -205,6 +211,7 @@ class CustomerState:
             replies = self.replies.rendered(
                 conversation, message.id, "sms_help", values, Purpose.KEYWORD_ANSWER
             )
+        message.status = MessageStatus.ANSWERED
         session.add_all(replies)
         return Decision(replies)
 
@@ -241,7 +248,7 @@ class CustomerState:
         if handoff.status == HandoffStatus.CLAIMED.value:
             return decision
         if await self._acknowledged_since(
-            session, conversation.id, max(handoff.created_at, now - self.timing.acknowledge_every)
+            session, conversation.id, Purpose.CARE, now - self.timing.acknowledge_every
         ):
             message.error = "acknowledged_recently"
             return decision
@@ -265,7 +272,9 @@ class CustomerState:
         """When a person will be there, at most every few minutes; and, after a while or while the
         team is away, the offer to carry on with the assistant."""
         message.status = MessageStatus.WITH_PERSON
-        if await self._acknowledged_since(session, conversation.id, now - self.timing.acknowledge_every):
+        if await self._acknowledged_since(
+            session, conversation.id, Purpose.WAITING, now - self.timing.acknowledge_every
+        ):
             message.error = "acknowledged_recently"
             return []
         notice = await waiting_notice_for(session, conversation, self.policy.staffed_hours, now)
@@ -279,14 +288,17 @@ class CustomerState:
         return replies
 
     @staticmethod
-    async def _acknowledged_since(session: AsyncSession, conversation_id: str, since: datetime) -> bool:
-        """Whether anything (the assistant, a person, a note from us) was said to the customer since."""
+    async def _acknowledged_since(
+        session: AsyncSession, conversation_id: str, purpose: Purpose, since: datetime
+    ) -> bool:
+        """Whether the customer was told this (cared for, or told a person will come) since."""
         return bool(
             await session.scalar(
                 select(Message.id)
                 .where(
                     Message.conversation_id == conversation_id,
                     Message.direction == Direction.OUTBOUND,
+                    Message.purpose == purpose.value,
                     Message.created_at >= since,
                 )
                 .limit(1)

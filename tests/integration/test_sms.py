@@ -135,8 +135,8 @@ async def test_stop_is_honoured_before_the_assistant_and_confirmed_once(stack, c
     phone.text("what do I owe")  # a reply would be a new contact: it must not be sent
     await asyncio.sleep(2)
     assert len(TWILIO.to(phone.number)) == 1
-    blocked = await _stored(stack, Message.channel == "sms", Message.error == "opted_out")
-    assert blocked and all(m.status == MessageStatus.FAILED for m in blocked)
+    [unanswered] = await _stored(stack, Message.text == "what do I owe", Message.error == "opted_out")
+    assert unanswered.status == MessageStatus.NOT_ANSWERED, "not sent to the assistant, the reason on record"
     database = stack.database()
     try:
         async with database.session() as session:

@@ -161,4 +161,11 @@ async def test_a_customer_who_blocked_the_bot_is_marked_unreachable(stack):
             StoredMessage.channel == "telegram", StoredMessage.status == MessageStatus.FAILED
         ),
     )
-    assert {m.error for m in failed} >= {"blocked", "opted_out"}
+    assert {m.error for m in failed} == {"blocked"}
+    [unanswered] = await _query(
+        stack,
+        select(StoredMessage).where(
+            StoredMessage.text == "are you there?", StoredMessage.error == "opted_out"
+        ),
+    )
+    assert unanswered.status == MessageStatus.NOT_ANSWERED
