@@ -63,7 +63,7 @@ RESUMED_AS = "/greet"
 # What the assistant asks the gateway to do instead of doing it itself (a custom payload).
 OPT_OUT_SIGNAL = "opt_out"
 # Intents a customer waiting for a person can still act on without giving the assistant a turn.
-WRONG_PERSON, OPT_OUT = "wrong_person", "opt_out"
+WRONG_PERSON, OPT_OUT, NOT_UNDERSTOOD = "wrong_person", "opt_out", "nlu_fallback"
 HANDOFF_FOR_CARE = {CarePause.CRISIS.value: HandoffReason.CRISIS}
 
 # Reads the intent of a message without a turn (the assistant's NLU alone); None if it cannot.
@@ -114,54 +114,77 @@ class CustomerState:
         async with self.db.transaction() as session:
             message = await session.get(Message, message_id)
             conversation = await session.get(Conversation, message.conversation_id)
-            keyword = keyword or self.catalog.keyword(
-                "sms_keywords", message.text, conversation.language, anywhere=True
-            )
-            if keyword:
-                return await self._keyword(session, conversation, message, Keyword(keyword))
-            if await is_opted_out(session, conversation.channel, conversation.channel_user_id):
-                _not_answered(message, "opted_out")
-                return Decision()
-            cared = await care.respond(
-                session, conversation, message, self.catalog, self.policy, self.mood, now
-            )
-            if cared is not None and cared.responses:
-                message.status = MessageStatus.ANSWERED
-                replies = [
-                    part
-                    for key, values in cared.responses
-                    for part in self.replies.rendered(conversation, message.id, key, values, Purpose.CARE)
-                ]
-                session.add_all(replies)
-                return Decision(replies, pause_assistant=cared.pause_assistant)
-            pause = await care_pause(session, conversation.customer_id)
-            if pause is not None:
-                return await self._paused_for_care(session, conversation, message, pause, now)
-            handoff = await open_handoff(session, conversation.id)
-            if handoff is None or not handoff.bot_paused:
-                return Decision(to_assistant=True)
-            if handoff.status == HandoffStatus.CLAIMED.value:
-                message.status = MessageStatus.WITH_PERSON  # the person reads and answers it live
-                return Decision()
-            if RESUME_PAYLOAD in (message.interpreted, message.text):
-                await end_by_customer(session, handoff, "customer_resumed")
-                message.interpreted = RESUMED_AS
-                return Decision(to_assistant=True, resume_assistant=True)
-            typed = message.interpreted is None and not message.text.startswith("/")
+            decision = await self._settled(session, conversation, message, keyword, now)
+            if decision is not None:
+                return decision
             text = message.text
-        intent = await self.read_intent(text) if typed else None
+        # The model's reading alone (no turn, so the tracker is untouched), outside the transaction.
+        intent = await self.read_intent(text)
         async with self.db.transaction() as session:
             message = await session.get(Message, message_id)
             conversation = await session.get(Conversation, message.conversation_id)
             handoff = await open_handoff(session, conversation.id)
-            if handoff is None:  # a person handed it back meanwhile
+            acknowledgement = self.catalog.is_acknowledgement(text, conversation.language)
+            if handoff is None or not handoff.bot_paused:
+                if intent in (NOT_UNDERSTOOD, OPT_OUT):  # a bare "👌" or "ok" is not a request for anything
+                    message.status = MessageStatus.ANSWERED
+                    replies = self.replies.rendered(conversation, message.id, "gateway_acknowledged")
+                    session.add_all(replies)
+                    return Decision(replies)
                 return Decision(to_assistant=True)
-            if intent == OPT_OUT and not self.catalog.is_acknowledgement(text, conversation.language):
+            if intent == OPT_OUT and not acknowledgement:
                 return Decision(await self._opt_out(session, conversation, message, "customer_request"))
             if intent == WRONG_PERSON:  # nothing to wait for: the assistant offers to stop messages
                 await end_by_customer(session, handoff, "wrong_person")
                 return Decision(to_assistant=True, resume_assistant=True)
             return Decision(await self._acknowledge_waiting(session, conversation, message, handoff, now))
+
+    async def _settled(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        message: Message,
+        keyword: str | None,
+        now: datetime,
+    ) -> Decision | None:
+        """What the customer's state decides without reading the message's intent; None when that
+        reading is needed (a customer waiting for a person, or a bare acknowledgement)."""
+        keyword = keyword or self.catalog.keyword(
+            "sms_keywords", message.text, conversation.language, anywhere=True
+        )
+        if keyword:
+            return await self._keyword(session, conversation, message, Keyword(keyword))
+        if await is_opted_out(session, conversation.channel, conversation.channel_user_id):
+            _not_answered(message, "opted_out")
+            return Decision()
+        cared = await care.respond(session, conversation, message, self.catalog, self.policy, self.mood, now)
+        if cared is not None and cared.responses:
+            message.status = MessageStatus.ANSWERED
+            replies = [
+                part
+                for key, values in cared.responses
+                for part in self.replies.rendered(conversation, message.id, key, values, Purpose.CARE)
+            ]
+            session.add_all(replies)
+            return Decision(replies, pause_assistant=cared.pause_assistant)
+        pause = await care_pause(session, conversation.customer_id)
+        if pause is not None:
+            return await self._paused_for_care(session, conversation, message, pause, now)
+        typed = message.interpreted is None and not message.text.startswith("/")
+        handoff = await open_handoff(session, conversation.id)
+        if handoff is None or not handoff.bot_paused:
+            acknowledgement = typed and self.catalog.is_acknowledgement(message.text, conversation.language)
+            return None if acknowledgement else Decision(to_assistant=True)
+        if handoff.status == HandoffStatus.CLAIMED.value:
+            message.status = MessageStatus.WITH_PERSON  # the person reads and answers it live
+            return Decision()
+        if RESUME_PAYLOAD in (message.interpreted, message.text):
+            await end_by_customer(session, handoff, "customer_resumed")
+            message.interpreted = RESUMED_AS
+            return Decision(to_assistant=True, resume_assistant=True)
+        if not typed:
+            return Decision(await self._acknowledge_waiting(session, conversation, message, handoff, now))
+        return None
 
     async def screen(
         self, session: AsyncSession, conversation: Conversation, inbound: Message, said: list[BotReply]
