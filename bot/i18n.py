@@ -152,7 +152,9 @@ class Catalog:
 
     def is_acknowledgement(self, text: str, language: str | None) -> bool:
         """Only emoji or punctuation (👍, 🙏, "…"), or a short "ok", "sí", "好", "はい" in any language:
-        it agrees or thanks, and never stops anything."""
+        it agrees or thanks, and never stops anything. A photo without a caption says nothing."""
+        if not text.strip():
+            return False
         return (
             not _normalise(text)
             or self.keyword("acknowledgements", text, language, anywhere=True) is not None

@@ -85,25 +85,24 @@ def confirmations(messages: list[Message]) -> list[Message]:
     return [m for m in messages if m.purpose == Purpose.OPT_OUT_CONFIRMATION.value]
 
 
-def sent_while_opted_out(messages: list[Message], catalog: Catalog) -> list[str]:
-    """Outbound messages that left for an address after its opt-out was confirmed and before START."""
-    opted_out, leaked = False, []
-    replies_to = {m.reply_to_id: m for m in messages if m.direction == Direction.OUTBOUND}
+def opt_out_breaches(messages: list[Message], catalog: Catalog) -> list[str]:
+    """One conversation's messages in order: a second confirmation without a START between, or
+    anything but a START/HELP answer to an address after its opt-out was confirmed."""
+    opted_out, breaches = False, []
     for message in messages:
         if message.direction == Direction.INBOUND:
-            reply = replies_to.get(message.id)
             said = message.text.split(" ")[0] if message.text.startswith("/") else message.text
-            if reply is not None and reply.purpose == Purpose.OPT_OUT_CONFIRMATION.value:
-                opted_out = True
-            elif said == "/start" or catalog.keyword("sms_keywords", said, "en", anywhere=True) == "start":
+            if said == "/start" or catalog.keyword("sms_keywords", said, "en", anywhere=True) == "start":
                 opted_out = False
+        elif message.purpose == Purpose.OPT_OUT_CONFIRMATION.value:
+            if opted_out:
+                breaches.append(f"a second confirmation: {message.text}")
+            opted_out = True
         elif (
-            opted_out
-            and message.purpose not in SENT_AFTER_OPT_OUT
-            and message.status in (MessageStatus.SENT, MessageStatus.DELIVERED)
+            opted_out and message.purpose not in SENT_AFTER_OPT_OUT and message.status != MessageStatus.FAILED
         ):
-            leaked.append(message.text)
-    return leaked
+            breaches.append(f"sent after the opt-out: {message.text}")
+    return breaches
 
 
 def money_while_paused(messages: list[Message], paused_at: datetime | None) -> list[str]:

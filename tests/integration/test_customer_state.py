@@ -20,7 +20,7 @@ from tests.integration.customers import (
     confirmations,
     messages_of,
     money_while_paused,
-    sent_while_opted_out,
+    opt_out_breaches,
     silent_turns,
 )
 from tests.integration.phone import Phone
@@ -85,7 +85,7 @@ async def test_an_opt_out_in_the_customers_own_words_is_confirmed_once_then_only
         ("what do I owe", "opted_out"),
         ("STOP", "already_opted_out"),
     ]
-    assert sent_while_opted_out(stored, catalog) == []
+    assert opt_out_breaches(stored, catalog) == []
 
 
 async def test_the_wrong_persons_yes_please_stop_gets_its_confirmation(stack, catalog):
@@ -162,7 +162,21 @@ async def test_a_crisis_on_the_web_chat_holds_on_every_channel_of_that_customer(
     assert [h.reason for h in handoffs] == ["crisis"], "a person is asked for where the customer wrote too"
     agent = await console("chen", ["en"])
     queue = (await agent.get("/console/api/queue")).json()["queue"]
-    assert {sms.id, chat.conversation_id} <= {item["conversation_id"] for item in queue}
+    mine = [item for item in queue if item["conversation_id"] in {sms.id, chat.conversation_id}]
+    assert {item["reason"] for item in mine} == {"crisis"} and len(mine) == 2
+
+    # A person takes both, judges it safe, and closes them: the assistant answers the phone again.
+    for item in mine:
+        assert (await agent.post(f"/console/api/handoffs/{item['handoff_id']}/claim")).status_code == 200
+    lifted = await agent.post(f"/console/api/conversations/{sms.id}/lift-care-pause")
+    assert lifted.json() == {"lifted": True}
+    for item in mine:
+        closed = await agent.post(
+            f"/console/api/conversations/{item['conversation_id']}/close", {"outcome": "referred"}
+        )
+        assert closed.status_code == 200
+    phone.text("what do I owe?")
+    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_ask_account_reference", "en").text)
 
 
 async def test_waiting_for_a_person_is_acknowledged_and_the_customer_can_carry_on_alone(stack, catalog):

@@ -157,8 +157,11 @@ async def test_a_crisis_message_gets_the_crisis_line_and_nothing_about_money_unt
     conversation_id = await _conversation_of(stack, phone.number)
 
     queued = await siti.frame_where(_in_queue(conversation_id))
-    assert queued["queue"][0]["conversation_id"] == conversation_id, "a crisis is first in the queue"
-    assert queued["queue"][0]["reason"] == "crisis" and "suicide_risk" in queued["queue"][0]["flags"]
+    # Ahead of everything but earlier crises (other tests' customers may still be waiting).
+    position = [item["conversation_id"] for item in queued["queue"]].index(conversation_id)
+    assert {item["reason"] for item in queued["queue"][:position]} <= {"crisis"}, "a crisis comes first"
+    mine = queued["queue"][position]
+    assert mine["reason"] == "crisis" and "suicide_risk" in mine["flags"]
 
     # Asking about the balance now gets no collection content at all: the person will answer.
     phone.text("how much do I owe")
@@ -166,7 +169,7 @@ async def test_a_crisis_message_gets_the_crisis_line_and_nothing_about_money_unt
     assert TWILIO.to(phone.number) == crisis
     assert await _bot_messages_after(stack, conversation_id, 0) == []
 
-    handoff_id = queued["queue"][0]["handoff_id"]
+    handoff_id = mine["handoff_id"]
     assert (await siti.post(f"/console/api/handoffs/{handoff_id}/claim")).status_code == 200
     view = (await siti.get(f"/console/api/conversations/{conversation_id}")).json()
     assert view["flags"][0] == "suicide_risk"

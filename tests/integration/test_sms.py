@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from bot.db.demo_data import DEMO_CUSTOMERS
-from bot.db.models import Arrangement, Consent, Direction, Message, MessageStatus
+from bot.db.models import Arrangement, Consent, Conversation, Direction, Message, MessageStatus
 from tests.integration.phone import Phone
 from tests.stack import TWILIO, TWILIO_NUMBER, TWILIO_TOKEN
 
@@ -135,8 +135,16 @@ async def test_stop_is_honoured_before_the_assistant_and_confirmed_once(stack, c
     phone.text("what do I owe")  # a reply would be a new contact: it must not be sent
     await asyncio.sleep(2)
     assert len(TWILIO.to(phone.number)) == 1
-    [unanswered] = await _stored(stack, Message.text == "what do I owe", Message.error == "opted_out")
-    assert unanswered.status == MessageStatus.NOT_ANSWERED, "not sent to the assistant, the reason on record"
+    [unanswered] = await _stored(
+        stack,
+        Message.text == "what do I owe",
+        Message.conversation_id.in_(
+            select(Conversation.id).where(Conversation.channel_user_id == phone.number)
+        ),
+    )
+    assert (unanswered.status, unanswered.error) == (MessageStatus.NOT_ANSWERED, "opted_out"), (
+        "not sent to the assistant, the reason on record"
+    )
     database = stack.database()
     try:
         async with database.session() as session:
