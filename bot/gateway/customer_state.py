@@ -65,6 +65,11 @@ OPT_OUT_SIGNAL = "opt_out"
 # Intents a customer waiting for a person can still act on without giving the assistant a turn.
 WRONG_PERSON, OPT_OUT, NOT_UNDERSTOOD = "wrong_person", "opt_out", "nlu_fallback"
 HANDOFF_FOR_CARE = {CarePause.CRISIS.value: HandoffReason.CRISIS}
+# Handoffs that are care, whoever the customer is: never offered self-service, never resumed by them.
+CARE_HANDOFFS = {
+    HandoffReason.CRISIS.value: CarePause.CRISIS.value,
+    HandoffReason.VULNERABILITY.value: "vulnerability",
+}
 
 # Reads the intent of a message without a turn (the assistant's NLU alone); None if it cannot.
 IntentReader = Callable[[str], Awaitable[str | None]]
@@ -167,11 +172,14 @@ class CustomerState:
             ]
             session.add_all(replies)
             return Decision(replies, pause_assistant=cared.pause_assistant)
-        pause = await care_pause(session, conversation.customer_id)
+        handoff = await open_handoff(session, conversation.id)
+        # Someone we cannot name yet is cared for through their conversation's handoff alone.
+        pause = await care_pause(session, conversation.customer_id) or (
+            CARE_HANDOFFS.get(handoff.reason) if handoff is not None else None
+        )
         if pause is not None:
             return await self._paused_for_care(session, conversation, message, pause, now)
         typed = message.interpreted is None and not message.text.startswith("/")
-        handoff = await open_handoff(session, conversation.id)
         if handoff is None or not handoff.bot_paused:
             acknowledgement = typed and self.catalog.is_acknowledgement(message.text, conversation.language)
             return None if acknowledgement else Decision(to_assistant=True)

@@ -4,9 +4,9 @@ The assistant being unreachable shows these replies come from the gateway itself
 never left waiting for Rasa.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.db.demo_data import seed_if_empty
 from bot.db.models import (
@@ -168,3 +168,27 @@ async def test_care_replies_are_stored_as_the_systems_and_answer_the_message(gat
     async with db.session() as session:
         inbound = await session.get(Message, delivery.inbound_id)
     assert (inbound.status, inbound.vulnerability_cue) == (MessageStatus.ANSWERED, "bereavement")
+
+
+async def test_someone_in_crisis_we_cannot_name_is_cared_for_and_never_handed_back_to_the_assistant(
+    gateway, db, catalog
+):
+    conversation_id = await _sms_conversation(db, phone="+12025550123")  # not a customer's number
+    await gateway.receive(InboundMessage(conversation_id, "sms", "I want to end it all"))
+    async with db.transaction() as session:  # a quarter of an hour on, nobody has claimed it
+        earlier = datetime.now(UTC) - timedelta(minutes=15)
+        await session.execute(update(Handoff).values(created_at=earlier))
+        await session.execute(
+            update(Message).where(Message.conversation_id == conversation_id).values(created_at=earlier)
+        )
+
+    later = await gateway.receive(InboundMessage(conversation_id, "sms", "/resume_assistant"))
+
+    assert [r.purpose for r in later.replies] == ["care"], "the crisis line again, not the assistant"
+    assert "988" in later.replies[0].text
+    assert catalog.render("gateway_self_service_offer", "en").text not in [r.text for r in later.replies]
+    async with db.session() as session:
+        [handoff] = list(
+            await session.scalars(select(Handoff).where(Handoff.conversation_id == conversation_id))
+        )
+    assert (handoff.status, handoff.reason) == ("requested", "crisis")

@@ -56,6 +56,15 @@ async def add_customer(stack, language: str = "en", jurisdiction: str = "AU") ->
         await database.close()
 
 
+async def query(stack, statement):
+    database = stack.database()
+    try:
+        async with database.session() as session:
+            return list(await session.scalars(statement))
+    finally:
+        await database.close()
+
+
 async def messages_of(stack, *conversation_ids: str) -> list[Message]:
     database = stack.database()
     try:

@@ -21,26 +21,18 @@ from tests.integration.customers import (
     messages_of,
     money_while_paused,
     opt_out_breaches,
+    query,
     silent_turns,
 )
 from tests.integration.phone import Phone
-from tests.integration.test_telegram import TelegramChat
+from tests.integration.telegram_chat import TelegramChat
 from tests.stack import SECRET, TELEGRAM, TWILIO
 
 CREDITOR = load_policy(ROOT / "creditor.yml")
 
 
-async def _scalars(stack, statement) -> list:
-    database = stack.database()
-    try:
-        async with database.session() as session:
-            return list(await session.scalars(statement))
-    finally:
-        await database.close()
-
-
 async def _conversation(stack, channel: str, address: str) -> Conversation:
-    [conversation] = await _scalars(
+    [conversation] = await query(
         stack,
         select(Conversation).where(Conversation.channel == channel, Conversation.channel_user_id == address),
     )
@@ -96,7 +88,7 @@ async def test_the_wrong_persons_yes_please_stop_gets_its_confirmation(stack, ca
     phone.text("1")
     texts = await phone.replies_until(lambda r: len(r) >= 2)
     assert texts[-1] == catalog.render("utter_opted_out", "en").text
-    [consent] = await _scalars(stack, select(Consent).where(Consent.address == phone.number))
+    [consent] = await query(stack, select(Consent).where(Consent.address == phone.number))
     assert (consent.opted_out, consent.reason) == (True, "wrong_person")
 
 
@@ -111,7 +103,7 @@ async def test_acknowledgements_never_opt_anyone_out_in_any_language(stack, cata
         assert _texts(await chat.say("what do I owe?")), "the assistant still answers"
     finally:
         await chat.close()
-    assert await _scalars(stack, select(Consent).where(Consent.address == chat.conversation_id)) == []
+    assert await query(stack, select(Consent).where(Consent.address == chat.conversation_id)) == []
     assert silent_turns(await messages_of(stack, chat.conversation_id)) == []
 
 
@@ -124,7 +116,7 @@ async def test_a_web_chat_opt_out_belongs_to_that_browser_alone(stack, catalog):
     finally:
         await first.close()
         await second.close()
-    consents = await _scalars(stack, select(Consent).where(Consent.channel == "web"))
+    consents = await query(stack, select(Consent).where(Consent.channel == "web"))
     assert first.conversation_id in {c.address for c in consents}
     assert "web" not in {c.address for c in consents} and second.conversation_id not in {
         c.address for c in consents
@@ -155,10 +147,10 @@ async def test_a_crisis_on_the_web_chat_holds_on_every_channel_of_that_customer(
         await chat.close()
     sms = await _conversation(stack, "sms", customer.phone_e164)
     stored = await messages_of(stack, chat.conversation_id, sms.id)
-    [paused_at] = await _scalars(stack, select(Customer.care_paused_at).where(Customer.id == customer.id))
+    [paused_at] = await query(stack, select(Customer.care_paused_at).where(Customer.id == customer.id))
     assert money_while_paused(stored, paused_at) == []
     assert silent_turns(stored) == []
-    handoffs = await _scalars(stack, select(Handoff).where(Handoff.conversation_id == sms.id))
+    handoffs = await query(stack, select(Handoff).where(Handoff.conversation_id == sms.id))
     assert [h.reason for h in handoffs] == ["crisis"], "a person is asked for where the customer wrote too"
     agent = await console("chen", ["en"])
     queue = (await agent.get("/console/api/queue")).json()["queue"]
@@ -209,7 +201,7 @@ async def test_waiting_for_a_person_is_acknowledged_and_the_customer_can_carry_o
     await chat.replies_until(
         lambda r: r[-1]["text"] == catalog.render("utter_ask_account_reference", "en").text
     )
-    [handoff] = await _scalars(stack, select(Handoff).where(Handoff.conversation_id == conversation.id))
+    [handoff] = await query(stack, select(Handoff).where(Handoff.conversation_id == conversation.id))
     assert (handoff.status, handoff.outcome) == (HandoffStatus.RETURNED.value, "customer_resumed")
     assert silent_turns(await messages_of(stack, conversation.id)) == []
 
@@ -232,7 +224,7 @@ async def test_a_wrong_number_ends_the_wait_and_the_real_customer_is_answered_la
     texts = await phone.replies_until(lambda r: len(r) > count)
     assert texts[-1] == catalog.render("utter_ask_account_reference", "en").text
     conversation = await _conversation(stack, "sms", phone.number)
-    [handoff] = await _scalars(stack, select(Handoff).where(Handoff.conversation_id == conversation.id))
+    [handoff] = await query(stack, select(Handoff).where(Handoff.conversation_id == conversation.id))
     assert (handoff.status, handoff.outcome) == (HandoffStatus.CLOSED.value, "wrong_person")
     stored = await messages_of(stack, conversation.id)
     assert silent_turns(stored) == [] and len(confirmations(stored)) == 1

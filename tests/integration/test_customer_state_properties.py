@@ -28,7 +28,7 @@ from tests.integration.customers import (
     silent_turns,
 )
 from tests.integration.phone import Phone
-from tests.integration.test_telegram import TelegramChat
+from tests.integration.telegram_chat import TelegramChat
 from tests.stack import SECRET
 
 SAID = [

@@ -1,78 +1,22 @@
 """Telegram: updates built with python-telegram-bot's own types, replies to a fake Bot API."""
 
 import asyncio
-import itertools
-from datetime import UTC, datetime
 
-import httpx
 from sqlalchemy import select
-from telegram import CallbackQuery, Chat, Message, Update, User
 
 from bot.channels.telegram import start_token
 from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Account, Consent, Conversation, MessageStatus
 from bot.db.models import Message as StoredMessage
-from tests.stack import SECRET, TELEGRAM, TELEGRAM_SECRET, eventually
+from tests.integration.customers import query
+from tests.integration.telegram_chat import TelegramChat
+from tests.stack import SECRET, TELEGRAM
 
 MIA = DEMO_CUSTOMERS[0]
-UPDATE_IDS = itertools.count(1_000)
-
-
-class TelegramChat:
-    """A customer's Telegram chat with the bot."""
-
-    def __init__(self, stack, chat_id: int, name: str = "Mia") -> None:
-        self.stack, self.chat_id = stack, chat_id
-        self.user = User(id=chat_id, is_bot=False, first_name=name, language_code="en")
-        self.chat = Chat(id=chat_id, type=Chat.PRIVATE)
-
-    def post(self, update: Update, secret: str | None = TELEGRAM_SECRET) -> httpx.Response:
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-        return httpx.post(
-            f"{self.stack.api_url}/webhooks/telegram", json=update.to_dict(), headers=headers, timeout=30
-        )
-
-    def message(self, text: str, update_id: int | None = None) -> Update:
-        message = Message(
-            message_id=next(UPDATE_IDS),
-            date=datetime.now(UTC),
-            chat=self.chat,
-            from_user=self.user,
-            text=text,
-        )
-        return Update(update_id=update_id or next(UPDATE_IDS), message=message)
-
-    def say(self, text: str) -> httpx.Response:
-        return self.post(self.message(text))
-
-    def tap(self, title: str) -> httpx.Response:
-        last = next(m for m in reversed(TELEGRAM.to(self.chat_id)) if m.get("reply_markup"))
-        [button] = [b for row in last["reply_markup"]["inline_keyboard"] for b in row if b["text"] == title]
-        shown = Message(message_id=1, date=datetime.now(UTC), chat=self.chat, text=last["text"])
-        query = CallbackQuery(
-            id=str(next(UPDATE_IDS)),
-            from_user=self.user,
-            chat_instance="ci",
-            message=shown,
-            data=button["callback_data"],
-        )
-        return self.post(Update(update_id=next(UPDATE_IDS), callback_query=query))
-
-    async def replies_until(self, done, timeout: float = 30) -> list[dict]:
-        return await eventually(lambda: TELEGRAM.to(self.chat_id), done, timeout)
-
-
-async def _query(stack, statement):
-    database = stack.database()
-    try:
-        async with database.session() as session:
-            return list(await session.scalars(statement))
-    finally:
-        await database.close()
 
 
 async def test_a_deep_linked_customer_taps_a_button_and_checks_their_balance(stack, catalog):
-    [account] = await _query(stack, select(Account).where(Account.reference == MIA.reference))
+    [account] = await query(stack, select(Account).where(Account.reference == MIA.reference))
     chat = TelegramChat(stack, 5_001)
     assert chat.say(f"/start {start_token(SECRET, account.customer_id)}").status_code == 200
     greeting = (await chat.replies_until(lambda r: len(r) >= 1))[-1]
@@ -89,9 +33,9 @@ async def test_a_deep_linked_customer_taps_a_button_and_checks_their_balance(sta
     replies = await chat.replies_until(lambda r: any("$486.50" in m["text"] for m in r))
     assert "answerCallbackQuery" in TELEGRAM.calls
 
-    [conversation] = await _query(stack, select(Conversation).where(Conversation.channel_user_id == "5001"))
+    [conversation] = await query(stack, select(Conversation).where(Conversation.channel_user_id == "5001"))
     assert conversation.customer_id == account.customer_id and conversation.verified_account_id == account.id
-    tapped = await _query(
+    tapped = await query(
         stack,
         select(StoredMessage).where(
             StoredMessage.interpreted == "/check_balance", StoredMessage.conversation_id == conversation.id
@@ -106,9 +50,7 @@ async def test_an_update_without_the_webhook_secret_is_refused_and_nothing_is_st
     update = chat.message("hi", update_id=990_001)
     assert chat.post(update, secret="wrong").status_code == 403
     assert chat.post(update, secret=None).status_code == 403
-    assert (
-        await _query(stack, select(StoredMessage).where(StoredMessage.channel_message_id == "990001")) == []
-    )
+    assert await query(stack, select(StoredMessage).where(StoredMessage.channel_message_id == "990001")) == []
 
 
 async def test_telegram_delivering_an_update_twice_gets_it_processed_once(stack):
@@ -120,7 +62,7 @@ async def test_telegram_delivering_an_update_twice_gets_it_processed_once(stack)
     await asyncio.sleep(1)
     assert len(TELEGRAM.to(5_003)) == 1
     assert (
-        len(await _query(stack, select(StoredMessage).where(StoredMessage.channel_message_id == "990002")))
+        len(await query(stack, select(StoredMessage).where(StoredMessage.channel_message_id == "990002")))
         == 1
     )
 
@@ -145,7 +87,7 @@ async def test_a_customer_who_blocked_the_bot_is_marked_unreachable(stack):
     TELEGRAM.fail_next({"error_code": 403, "description": "Forbidden: bot was blocked by the user"})
     chat.say("hello")
     for _ in range(100):
-        consents = await _query(
+        consents = await query(
             stack, select(Consent).where(Consent.channel == "telegram", Consent.address == "5005")
         )
         if consents:
@@ -155,14 +97,14 @@ async def test_a_customer_who_blocked_the_bot_is_marked_unreachable(stack):
     chat.say("are you there?")
     await asyncio.sleep(2)
     assert TELEGRAM.to(5_005) == []
-    failed = await _query(
+    failed = await query(
         stack,
         select(StoredMessage).where(
             StoredMessage.channel == "telegram", StoredMessage.status == MessageStatus.FAILED
         ),
     )
     assert {m.error for m in failed} == {"blocked"}
-    [unanswered] = await _query(
+    [unanswered] = await query(
         stack,
         select(StoredMessage).where(
             StoredMessage.text == "are you there?", StoredMessage.error == "opted_out"
