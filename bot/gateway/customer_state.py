@@ -62,7 +62,8 @@ RESUME_PAYLOAD = "/resume_assistant"
 RESUMED_AS = "/greet"
 # What the assistant asks the gateway to do instead of doing it itself (a custom payload).
 OPT_OUT_SIGNAL = "opt_out"
-# Intents a customer waiting for a person can still act on without giving the assistant a turn.
+# Intents read without giving the assistant a turn: what a customer waiting for a person can still
+# do, and what a bare acknowledgement is not (an opt-out, or a message the model cannot read).
 WRONG_PERSON, OPT_OUT, NOT_UNDERSTOOD = "wrong_person", "opt_out", "nlu_fallback"
 HANDOFF_FOR_CARE = {CarePause.CRISIS.value: HandoffReason.CRISIS}
 # Handoffs that are care, whoever the customer is: never offered self-service, never resumed by them.

@@ -320,9 +320,14 @@ class Gateway:
             .order_by(Message.id.desc())
             .limit(1)
         )
+        # The first message that shows a language decides: "👍" or "1" before it told nothing.
         first_message = previous is None and not await session.scalar(
             select(Message.id)
-            .where(Message.conversation_id == conversation.id, Message.direction == Direction.INBOUND)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.direction == Direction.INBOUND,
+                Message.detected_language.is_not(None),
+            )
             .limit(1)
         )
         switch_to = next_language(

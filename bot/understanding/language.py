@@ -8,8 +8,9 @@ measurements against langdetect and lingua that chose it.
 
 The conversation's language is sticky: a message it cannot tell ("ok", "1", a name, an emoji)
 never switches it, and a confident detection switches it only on the customer's first message
-or when two messages in a row agree. Asking (`change_language`), the widget's picker, Telegram's
-`language_code` and the customer's profile are explicit and take effect at once elsewhere.
+that shows a language, or when two messages in a row agree. Asking (`change_language`) and the
+widget's picker are the customer's choice and take effect at once; the customer's profile,
+Telegram's `language_code` and the web page's language are guesses to start from.
 """
 
 import collections

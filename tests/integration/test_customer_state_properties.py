@@ -1,6 +1,6 @@
-"""Generated conversations on three channels at once hold a customer's state, through the real stack.
+"""Generated conversations on four channels at once hold a customer's state, through the real stack.
 
-One customer writes by SMS (their number is on record), on Telegram (a signed deep link) and in
+One customer writes by SMS and WhatsApp (their number is on record), on Telegram (a signed deep link) and in
 the web chat, in any order, with ordinary messages, STOP/START/HELP, 👍, a crisis, a request for a
 person and a wrong number. Whatever the order:
 - no turn is silent, except after an opt-out's confirmation (and then the reason is on record);
@@ -46,7 +46,7 @@ SAID = [
     "wrong number",
     "I can't go on anymore, I want to end it",
 ]
-CHANNELS = ["sms", "telegram", "web"]
+CHANNELS = ["sms", "whatsapp", "telegram", "web"]
 CHAT_IDS = itertools.count(8_000)
 
 
@@ -110,14 +110,14 @@ async def _state(stack, customer_id: int, web_conversation: str) -> list[tuple[l
 @given(steps=st.lists(st.tuples(st.sampled_from(CHANNELS), st.sampled_from(SAID)), min_size=3, max_size=8))
 def test_any_order_of_messages_on_any_channel_keeps_the_customers_state(stack, catalog, steps):
     customer, _ = _run(add_customer(stack))
-    phone = Phone(stack, customer.phone_e164)
+    phones = {channel: Phone(stack, customer.phone_e164, channel) for channel in ("sms", "whatsapp")}
     telegram = TelegramChat(stack, next(CHAT_IDS))
     assert telegram.say(f"/start {start_token(SECRET, customer.id)}").status_code == 200
     web = WebCustomer(stack.ws_url)
     try:
         for channel, said in steps:
-            if channel == "sms":
-                assert phone.text(said).status_code == 200
+            if channel in phones:
+                assert phones[channel].text(said).status_code == 200
             elif channel == "telegram":
                 assert telegram.say(said).status_code == 200
             else:

@@ -70,9 +70,9 @@ def test_short_messages_are_told_apart_at_least_97_percent_of_the_time():
     languages = sorted(SETS)
     lines = [
         f"Language detection on short messages (tests/language, {total} messages, 2–8 words)",
-        f"{'detector':20} " + " ".join(f"{lang:>5}" for lang in languages) + f" {'all':>6}",
+        f"{'detector':34} " + " ".join(f"{lang:>5}" for lang in languages) + f" {'all':>6}",
         *(
-            f"{name:20} " + " ".join(f"{acc[lang]:5.2f}" for lang in languages) + f" {overall[name]:6.3f}"
+            f"{name:34} " + " ".join(f"{acc[lang]:5.2f}" for lang in languages) + f" {overall[name]:6.3f}"
             for name, acc in scores.items()
         ),
     ]
