@@ -8,11 +8,13 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
+from actions.fulfil import reset_request
 from actions.services import before_latest_message, catalog, creditor, database, language, verified
 from bot.db.audit import record
 from bot.db.models import CaseKind
 from bot.domain.cases import open_case
 from bot.domain.conversations import get_conversation, set_language
+from bot.domain.verification import forget_verification
 from bot.gateway.customer_state import OPT_OUT_SIGNAL
 from bot.people.handoff import HandoffReason, request_handoff, waiting_notice_for
 
@@ -52,7 +54,8 @@ class ActionOptOut(ConcordAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         reason = "wrong_person" if _last_bot_action(tracker) == "action_wrong_person" else "customer_request"
-        dispatcher.utter_message(json_message={OPT_OUT_SIGNAL: reason})
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        dispatcher.utter_message(json_message={OPT_OUT_SIGNAL: reason, "intent": intent})
         return []
 
 
@@ -67,8 +70,10 @@ class ActionWrongPerson(ConcordAction):
     ) -> list[EventType]:
         async with database().transaction() as session:
             record(session, "customer", "wrong_person_reported", conversation_id=tracker.sender_id)
+            # Whoever proved who they were here, the person writing now is someone else.
+            await forget_verification(session, tracker.sender_id)
         dispatcher.utter_message(response="utter_wrong_person")
-        return [SlotSet("pending_request", None)]
+        return [*reset_request(), SlotSet("pending_request", None)]
 
 
 class ActionRecordDispute(ConcordAction):

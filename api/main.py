@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             detector,
             policy=creditor,
             mood=MoodRule(settings.handoff_mood_threshold, settings.handoff_mood_messages),
-            formatters={name: channel.format for name, channel in channels.items()},
+            channels=channels,
             timing=Timing(
                 acknowledge_every=timedelta(minutes=settings.waiting_acknowledgement_minutes),
                 self_service_after=timedelta(minutes=settings.handoff_self_service_minutes),

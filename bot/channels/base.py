@@ -5,7 +5,7 @@ into the parts the channel shows, sends them, and reads delivery receipts. The g
 outbox know channels only through this interface (bot.channels.build_channels lists them).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -21,6 +21,10 @@ class Allows:
     numbered_options: bool = False
     # Addresses are phone numbers (E.164): a number on a customer's record says whose it is.
     phone_numbers: bool = False
+    # What the customer sends to stop, start again or get help (locales say "reply {stop}").
+    commands: dict[str, str] = field(
+        default_factory=lambda: {"stop": "STOP", "start": "START", "help": "HELP"}
+    )
 
 
 @dataclass(frozen=True)

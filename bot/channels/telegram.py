@@ -24,7 +24,7 @@ class InvalidRequest(ValueError):
 class TelegramChannel:
     name = "telegram"
     # A chat that pressed Start can be written to any time; one that never did, never.
-    allows = Allows(business_may_start=False)
+    allows = Allows(business_may_start=False, commands={word: command for command, word in COMMANDS.items()})
 
     def __init__(self, bot: Bot, webhook_secret: str) -> None:
         self.bot = bot

@@ -86,6 +86,11 @@ class RasaClient:
             sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         )
 
+    async def forget_turn(self, sender_id: str) -> None:
+        """Take back the customer's latest message and what the assistant did with it (Rasa's
+        `rewind`), when the gateway did not let that turn stand."""
+        await self._append_events(sender_id, [{"event": "rewind"}])
+
     async def _append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         try:
             response = await self._http(sender_id).post(

@@ -42,6 +42,7 @@ from bot.gateway.assistant import BotReply
 from bot.gateway.replies import Purpose, Replies
 from bot.i18n import Catalog
 from bot.people.handoff import (
+    OPEN,
     HandoffReason,
     end_by_customer,
     open_handoff,
@@ -80,6 +81,15 @@ IntentReader = Callable[[str], Awaitable[str | None]]
 class Timing:
     acknowledge_every: timedelta  # at most one "a person will reply" note in this long
     self_service_after: timedelta  # an unclaimed handoff this old offers the assistant back
+
+
+@dataclass(frozen=True)
+class Screened:
+    """The assistant's turn as it may leave; `forget_turn`: the gateway overruled it, so the
+    assistant must take it back (an opt-out nobody asked for would colour what it predicts next)."""
+
+    replies: list[Message]
+    forget_turn: bool = False
 
 
 @dataclass
@@ -174,9 +184,10 @@ class CustomerState:
             session.add_all(replies)
             return Decision(replies, pause_assistant=cared.pause_assistant)
         handoff = await open_handoff(session, conversation.id)
-        # Someone we cannot name yet is cared for through their conversation's handoff alone.
-        pause = await care_pause(session, conversation.customer_id) or (
-            CARE_HANDOFFS.get(handoff.reason) if handoff is not None else None
+        # Someone we cannot name yet is cared for through the care handoff of their address (a
+        # crisis by SMS holds on the same number's WhatsApp).
+        pause = await care_pause(session, conversation.customer_id) or await _care_of_address(
+            session, conversation
         )
         if pause is not None:
             return await self._paused_for_care(session, conversation, message, pause, now)
@@ -197,19 +208,21 @@ class CustomerState:
 
     async def screen(
         self, session: AsyncSession, conversation: Conversation, inbound: Message, said: list[BotReply]
-    ) -> list[Message]:
+    ) -> Screened:
         """The assistant's replies to one message, as they may leave (stored by the caller)."""
-        signals = [reply.custom for reply in said if reply.custom and OPT_OUT_SIGNAL in reply.custom]
-        if signals:
-            if self.catalog.is_acknowledgement(inbound.text, conversation.language):
-                return self.replies.rendered(conversation, inbound.id, "gateway_acknowledged")
-            return await self._opt_out(session, conversation, inbound, str(signals[0][OPT_OUT_SIGNAL]))
+        signal = next(
+            (reply.custom for reply in said if reply.custom and OPT_OUT_SIGNAL in reply.custom), None
+        )
+        if signal is not None:
+            return await self._opt_out_asked(session, conversation, inbound, signal)
         # A turn can tell who the customer is (verification): someone paused for care elsewhere
         # hears nothing about money here either.
         await session.refresh(conversation, ["customer_id"])
         pause = await care_pause(session, conversation.customer_id)
         if pause is not None:
-            return (await self._paused_for_care(session, conversation, inbound, pause, utcnow())).replies
+            return Screened(
+                (await self._paused_for_care(session, conversation, inbound, pause, utcnow())).replies
+            )
         replies = [
             part
             for reply in said
@@ -217,12 +230,30 @@ class CustomerState:
             for part in self.replies.text(conversation, inbound.id, Sender.BOT, reply.text, reply.buttons)
         ]
         if replies:
-            return replies
+            return Screened(replies)
         # The assistant had nothing to say: silence is never an answer.
         acknowledged = self.catalog.is_acknowledgement(inbound.text, conversation.language)
-        return self.replies.rendered(
-            conversation, inbound.id, "gateway_acknowledged" if acknowledged else "utter_rephrase"
+        return Screened(
+            self.replies.rendered(
+                conversation, inbound.id, "gateway_acknowledged" if acknowledged else "utter_rephrase"
+            )
         )
+
+    async def _opt_out_asked(
+        self, session: AsyncSession, conversation: Conversation, inbound: Message, signal: dict
+    ) -> Screened:
+        """The assistant took the message for an opt-out: honoured when the customer asked in words
+        (the opt_out intent) or said yes to stopping after "wrong person", never for a bare "ok"."""
+        wrong_person = signal[OPT_OUT_SIGNAL] == "wrong_person"
+        acknowledgement = self.catalog.is_acknowledgement(inbound.text, conversation.language)
+        if (signal.get("intent") == OPT_OUT or wrong_person) and not acknowledgement:
+            return Screened(await self._opt_out(session, conversation, inbound, str(signal[OPT_OUT_SIGNAL])))
+        # Not a request to stop: the assistant forgets the turn, and the customer hears how to stop.
+        if acknowledgement and wrong_person:
+            key, values = "gateway_how_to_stop", self.replies.commands(conversation)
+        else:
+            key, values = ("gateway_acknowledged" if acknowledgement else "utter_rephrase"), {}
+        return Screened(self.replies.rendered(conversation, inbound.id, key, values), forget_turn=True)
 
     async def _keyword(
         self, session: AsyncSession, conversation: Conversation, message: Message, keyword: Keyword
@@ -230,19 +261,21 @@ class CustomerState:
         if keyword == Keyword.STOP:
             return Decision(await self._opt_out(session, conversation, message, "keyword"))
         if keyword == Keyword.START:
+            was_opted_out = await is_opted_out(session, conversation.channel, conversation.channel_user_id)
             await opt_in(
                 session, conversation.channel, conversation.channel_user_id, conversation.customer_id
             )
-            if message.interpreted:  # Telegram's Start button opens the conversation: a greeting
+            if message.interpreted and not was_opted_out:  # Telegram's Start opens a chat: a greeting
                 return Decision(to_assistant=True)
-            replies = self.replies.rendered(
-                conversation, message.id, "sms_resubscribed", purpose=Purpose.KEYWORD_ANSWER
-            )
+            key, values = "sms_resubscribed", self.replies.commands(conversation)
         else:
-            values = {"creditor": self.policy.name, "phone": self.policy.phone}
-            replies = self.replies.rendered(
-                conversation, message.id, "sms_help", values, Purpose.KEYWORD_ANSWER
-            )
+            key = "sms_help"
+            values = {
+                "creditor": self.policy.name,
+                "phone": self.policy.phone,
+                **self.replies.commands(conversation),
+            }
+        replies = self.replies.rendered(conversation, message.id, key, values, Purpose.KEYWORD_ANSWER)
         message.status = MessageStatus.ANSWERED
         session.add_all(replies)
         return Decision(replies)
@@ -262,7 +295,11 @@ class CustomerState:
             await end_by_customer(session, handoff, "opted_out")
         message.status = MessageStatus.ANSWERED
         replies = self.replies.rendered(
-            conversation, message.id, "utter_opted_out", purpose=Purpose.OPT_OUT_CONFIRMATION
+            conversation,
+            message.id,
+            "utter_opted_out",
+            self.replies.commands(conversation),
+            purpose=Purpose.OPT_OUT_CONFIRMATION,
         )
         session.add_all(replies)
         return replies
@@ -336,6 +373,23 @@ class CustomerState:
                 .limit(1)
             )
         )
+
+
+async def _care_of_address(session: AsyncSession, conversation: Conversation) -> str | None:
+    """Why the person at this address (a phone number, a chat, a browser's chat) is cared for by a
+    person just now, on any channel: an open crisis or vulnerability handoff."""
+    reason = await session.scalar(
+        select(Handoff.reason)
+        .join(Conversation, Conversation.id == Handoff.conversation_id)
+        .where(
+            Conversation.channel_user_id == conversation.channel_user_id,
+            Handoff.status.in_(OPEN),
+            Handoff.reason.in_(list(CARE_HANDOFFS)),
+        )
+        .order_by(Handoff.priority)
+        .limit(1)
+    )
+    return CARE_HANDOFFS.get(reason) if reason else None
 
 
 def _not_answered(message: Message, reason: str) -> None:

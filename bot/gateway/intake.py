@@ -33,11 +33,11 @@ from bot.domain.policy import CreditorPolicy
 from bot.gateway import care
 from bot.gateway.assistant import AssistantUnavailable, RasaClient
 from bot.gateway.customer_state import CustomerState, Timing
-from bot.gateway.replies import Formatter, Replies
+from bot.gateway.replies import Replies
 from bot.gateway.turn import AssistantTurn
 from bot.i18n import Catalog
 from bot.understanding import sentiment, vulnerability
-from bot.understanding.language import LanguageDetector, next_language
+from bot.understanding.language import SURE, LanguageDetector, next_language
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class InboundMessage:
 @dataclass(frozen=True)
 class Reading:
     language: str | None
+    language_sure: bool  # sure enough for one message to overturn a guess (bot.understanding.language.SURE)
     sentiment_score: float
     sentiment_label: str
     cue: str | None
@@ -86,14 +87,14 @@ class Gateway:
         detector: LanguageDetector,
         policy: CreditorPolicy,
         mood: care.MoodRule,
-        formatters: dict[str, Formatter] | None = None,
+        channels: dict[str, Channel] | None = None,
         timing: Timing = Timing(timedelta(minutes=5), timedelta(minutes=10)),
     ) -> None:
         self.db = db
         self.rasa = rasa
         self.catalog = catalog
         self.detector = detector
-        self.replies = Replies(catalog, formatters or {})
+        self.replies = Replies(catalog, channels or {})
         self.state = CustomerState(db, catalog, self.replies, policy, mood, timing, self._read_intent)
         self.turn = AssistantTurn(db, rasa, self.replies, self.state)
         # Called with a conversation's id whenever something is stored in it (the agent console).
@@ -266,7 +267,7 @@ class Gateway:
                 raise UnknownConversation(inbound.conversation_id)
             if inbound.channel_message_id and (existing := await _find(session, inbound)):
                 return Delivery(existing.id, duplicate=True, replies=await _replies_to(session, existing.id))
-            await self._follow_language(session, conversation, reading.language)
+            await self._follow_language(session, conversation, reading)
             message = Message(
                 conversation_id=conversation.id,
                 direction=Direction.INBOUND,
@@ -297,17 +298,20 @@ class Gateway:
         pressed = bool(inbound.interpreted) or inbound.text.startswith("/")
         typed = not (too_long or pressed)
         score, label = (0.0, sentiment.NEUTRAL) if pressed else sentiment.score(inbound.text)
+        language, probability = self.detector.detect_with_probability(inbound.text) if typed else (None, 0.0)
         return Reading(
-            language=self.detector.detect(inbound.text) if typed else None,
+            language=language,
+            language_sure=probability >= SURE,
             sentiment_score=score,
             sentiment_label=label,
             cue=vulnerability.detect(inbound.text) if typed else None,
         )
 
     async def _follow_language(
-        self, session: AsyncSession, conversation: Conversation, detected: str | None
+        self, session: AsyncSession, conversation: Conversation, reading: Reading
     ) -> None:
         """Switch the conversation to the language the customer writes in, when sure (bot.understanding.language)."""
+        detected = reading.language
         if detected is None or detected == conversation.language:
             return
         previous = await session.scalar(
@@ -334,7 +338,7 @@ class Gateway:
             conversation.language,
             detected,
             previous,
-            first_message=first_message,
+            first_message=first_message and reading.language_sure,
             chosen=conversation.language_source in CHOSEN_LANGUAGE_SOURCES,
         )
         if switch_to is not None:

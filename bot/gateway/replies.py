@@ -1,15 +1,12 @@
 """Composing replies: a response from locales, or the assistant's or a person's text, stored as
 exactly the parts the customer's channel will send (numbered options and segments on SMS)."""
 
-from collections.abc import Callable
 from enum import StrEnum
 
+from bot.channels.base import Allows, Channel, as_is
 from bot.db.models import Conversation, Direction, Message, MessageStatus, Sender
 from bot.db.types import utcnow
 from bot.i18n import Catalog
-
-# How a channel carries a reply: the parts to store and send, each with its buttons.
-Formatter = Callable[[str, list[dict[str, str]]], list[tuple[str, list[dict[str, str]]]]]
 
 
 class Purpose(StrEnum):
@@ -25,14 +22,15 @@ class Purpose(StrEnum):
 SENT_AFTER_OPT_OUT = {Purpose.OPT_OUT_CONFIRMATION.value, Purpose.KEYWORD_ANSWER.value}
 
 
-def as_is(text: str, buttons: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
-    return [(text, buttons)]
-
-
 class Replies:
-    def __init__(self, catalog: Catalog, formatters: dict[str, Formatter]) -> None:
+    def __init__(self, catalog: Catalog, channels: dict[str, Channel]) -> None:
         self.catalog = catalog
-        self.formatters = formatters
+        self.channels = channels
+
+    def commands(self, conversation: Conversation) -> dict[str, str]:
+        """What the customer sends on their channel to stop, start again or get help."""
+        channel = self.channels.get(conversation.channel)
+        return channel.allows.commands if channel is not None else Allows().commands
 
     def rendered(
         self,
@@ -57,7 +55,8 @@ class Replies:
         purpose: str | None = None,
     ) -> list[Message]:
         """The stored outbound messages for one reply: exactly the parts the channel will send."""
-        formatter = self.formatters.get(conversation.channel, as_is)
+        channel = self.channels.get(conversation.channel)
+        formatter = channel.format if channel is not None else as_is
         return [
             Message(
                 conversation_id=conversation.id,

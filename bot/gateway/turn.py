@@ -69,15 +69,25 @@ class AssistantTurn:
                 )
                 break
             async with self.db.transaction() as session:
-                stored = await self.state.screen(
+                screened = await self.state.screen(
                     session, await session.get(Conversation, conversation_id), message, bot_replies
                 )
-                session.add_all(stored)
+                session.add_all(screened.replies)
                 inbound = await session.get(Message, message.id)
                 if inbound.status in (MessageStatus.RECEIVED, MessageStatus.PENDING):
                     inbound.status = MessageStatus.ANSWERED
-            replies += stored
+            if screened.forget_turn:
+                await self._forget_turn(conversation_id)
+            replies += screened.replies
         return replies
+
+    async def _forget_turn(self, conversation_id: str) -> None:
+        try:
+            await self.rasa.forget_turn(conversation_id)
+        except (
+            AssistantUnavailable
+        ) as error:  # the overruled turn stays in Rasa's history; the reply was ours
+            log.warning("could not take back an overruled turn (%s)", error)
 
     async def pending_conversations(self) -> list[str]:
         """Conversations with messages waiting for the assistant to be back (or stalled by a crash)."""

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot.channels.telegram import start_token
+from bot.channels.base import Allows
+from bot.channels.telegram import TelegramChannel, start_token
 from bot.config import ROOT
 from bot.db.models import Consent, Conversation, Customer, Handoff, HandoffStatus, MessageStatus
 from bot.domain.policy import load_policy
@@ -30,6 +31,9 @@ from tests.stack import SECRET, TELEGRAM, TWILIO
 
 CREDITOR = load_policy(ROOT / "creditor.yml")
 
+# What an SMS customer sends to stop, start again or get help.
+SMS_WORDS = Allows().commands
+
 
 async def _conversation(stack, channel: str, address: str) -> Conversation:
     [conversation] = await query(
@@ -47,7 +51,7 @@ async def test_an_opt_out_in_the_customers_own_words_is_confirmed_once_then_only
     stack, catalog
 ):
     phone = Phone(stack, "+61400111001")
-    confirmation = catalog.render("utter_opted_out", "en").text
+    confirmation = catalog.render("utter_opted_out", "en", SMS_WORDS).text
     phone.text("hi")
     await phone.replies_until(lambda r: len(r) >= 1)
 
@@ -63,7 +67,9 @@ async def test_an_opt_out_in_the_customers_own_words_is_confirmed_once_then_only
     texts = await phone.replies_until(lambda r: len(r) >= 3)
     assert (
         texts[-1]
-        == catalog.render("sms_help", "en", {"creditor": CREDITOR.name, "phone": CREDITOR.phone}).text
+        == catalog.render(
+            "sms_help", "en", {"creditor": CREDITOR.name, "phone": CREDITOR.phone, **SMS_WORDS}
+        ).text
     )
 
     phone.text("START")
@@ -87,7 +93,7 @@ async def test_the_wrong_persons_yes_please_stop_gets_its_confirmation(stack, ca
     assert offer.startswith(catalog.render("utter_wrong_person", "en").text)
     phone.text("1")
     texts = await phone.replies_until(lambda r: len(r) >= 2)
-    assert texts[-1] == catalog.render("utter_opted_out", "en").text
+    assert texts[-1] == catalog.render("utter_opted_out", "en", SMS_WORDS).text
     [consent] = await query(stack, select(Consent).where(Consent.address == phone.number))
     assert (consent.opted_out, consent.reason) == (True, "wrong_person")
 
@@ -99,7 +105,9 @@ async def test_acknowledgements_never_opt_anyone_out_in_any_language(stack, cata
         for said in ("👍", "ok", "👌", "🙏", "✅", "thanks", "sí", "好", "はい", "네", "हाँ", "ya", "vâng"):
             frames = await chat.say(said)
             assert _texts(frames), f"{said!r} got no reply"
-            assert catalog.render("utter_opted_out", "en").text not in _texts(frames), f"{said!r} opted out"
+            assert catalog.render("utter_opted_out", "en", SMS_WORDS).text not in _texts(frames), (
+                f"{said!r} opted out"
+            )
         assert _texts(await chat.say("what do I owe?")), "the assistant still answers"
     finally:
         await chat.close()
@@ -110,7 +118,7 @@ async def test_acknowledgements_never_opt_anyone_out_in_any_language(stack, cata
 async def test_a_web_chat_opt_out_belongs_to_that_browser_alone(stack, catalog):
     first, second = await ChatClient.connect(stack.ws_url), await ChatClient.connect(stack.ws_url)
     try:
-        assert _texts(await first.say("stop")) == [catalog.render("utter_opted_out", "en").text]
+        assert _texts(await first.say("stop")) == [catalog.render("utter_opted_out", "en", SMS_WORDS).text]
         assert _texts(await first.say("hello")) == [], "after the confirmation, nothing"
         assert _texts(await second.say("hello")), "another browser is not opted out"
     finally:
@@ -215,10 +223,10 @@ async def test_a_wrong_number_ends_the_wait_and_the_real_customer_is_answered_la
         lambda r: any(t.startswith(catalog.render("utter_wrong_person", "en").text) for t in r)
     )
     phone.text("1")
-    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_opted_out", "en").text)
+    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_opted_out", "en", SMS_WORDS).text)
     phone.text("ok")
     phone.text("START")
-    await phone.replies_until(lambda r: r[-1] == catalog.render("sms_resubscribed", "en").text)
+    await phone.replies_until(lambda r: r[-1] == catalog.render("sms_resubscribed", "en", SMS_WORDS).text)
     count = len(TWILIO.to(phone.number))
     phone.text("hi, what do I owe?")
     texts = await phone.replies_until(lambda r: len(r) > count)
@@ -244,3 +252,61 @@ async def test_the_reply_language_follows_the_customers_message_not_their_profil
     assert conversation.language == "es"
     [last] = [m for m in await messages_of(stack, conversation.id) if m.direction == "outbound"][-1:]
     assert last.language == "es", f"answered in {last.language}: {last.text}"
+
+
+async def test_each_channel_names_what_its_customer_actually_sends_to_start_again(stack, catalog):
+    chat = TelegramChat(stack, 7_002)
+    chat.say("/start")
+    await chat.replies_until(lambda r: len(r) >= 1)
+    chat.say("/stop")
+    confirmation = (await chat.replies_until(lambda r: len(r) >= 2))[-1]["text"]
+    assert confirmation == catalog.render("utter_opted_out", "en", TelegramChannel.allows.commands).text
+    assert "/start" in confirmation and "START" not in confirmation.replace("/start", "")
+    chat.say("/help")
+    help_text = (await chat.replies_until(lambda r: len(r) >= 3))[-1]["text"]
+    assert "/stop" in help_text, help_text
+
+
+async def test_a_crisis_from_a_number_we_cannot_name_holds_on_that_numbers_whatsapp(stack, catalog):
+    sms, whatsapp = Phone(stack, "+61400111004"), Phone(stack, "+61400111004", "whatsapp")
+    sms.text("i cant pay this. i dont want to be here anymore")
+    crisis = (await sms.replies_until(lambda r: len(r) >= 1))[0]  # (and when a person will reply)
+    assert "13 11 14" in crisis
+    whatsapp.text("hello")
+    [reply] = await whatsapp.replies_until(lambda r: len(r) >= 1)
+    lines = CREDITOR.support_lines_for("AU")
+    expected = catalog.render(
+        "gateway_care_waiting", "en", {"crisis_line": lines.crisis, "emergency": lines.emergency}
+    )
+    assert reply == expected.text, f"the same person on WhatsApp was sent: {reply}"
+
+
+async def test_an_ok_after_the_greeting_leaves_the_conversation_as_it_was(stack, catalog):
+    _, account = await add_customer(stack)
+    chat = await ChatClient.connect(stack.ws_url)
+    try:
+        await chat.say("hi")
+        assert _texts(await chat.say("ok")) == [catalog.render("gateway_acknowledged", "en").text]
+        await chat.say("what do I owe?")
+        await chat.say(account.reference)
+        answer = _texts(await chat.say("14/03/1990"))
+    finally:
+        await chat.close()
+    assert any("$320.00" in text for text in answer), f"the customer who said 'ok' earlier got: {answer}"
+    assert await query(stack, select(Consent).where(Consent.address == chat.conversation_id)) == []
+
+
+async def test_someone_else_on_a_verified_chat_learns_nothing_more(stack, catalog):
+    _, account = await add_customer(stack)
+    chat = await ChatClient.connect(stack.ws_url)
+    try:
+        await chat.say("what do I owe?")
+        await chat.say(account.reference)
+        assert any("$320.00" in text for text in _texts(await chat.say("14/03/1990")))
+        await chat.say("sorry wrong number, I'm not Alex")
+        said = _texts(await chat.say("ok"))
+        assert said == [catalog.render("gateway_how_to_stop", "en", SMS_WORDS).text], said
+        later = _texts(await chat.say("what's the balance?"))
+    finally:
+        await chat.close()
+    assert not any("$" in text for text in later), f"after 'wrong number' the balance was shown: {later}"

@@ -6,6 +6,7 @@ import httpx
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from bot.channels.base import Allows
 from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Arrangement, Consent, Conversation, Direction, Message, MessageStatus
 from tests.integration.phone import Phone
@@ -13,6 +14,9 @@ from tests.stack import TWILIO, TWILIO_NUMBER, TWILIO_TOKEN
 
 MIA = DEMO_CUSTOMERS[0]
 MARIA = DEMO_CUSTOMERS[2]
+
+# What an SMS customer sends to stop, start again or get help.
+SMS_WORDS = Allows().commands
 
 
 async def _stored(stack, *conditions) -> list[Message]:
@@ -131,7 +135,9 @@ async def test_stop_is_honoured_before_the_assistant_and_confirmed_once(stack, c
     phone = Phone(stack, MARIA.phone)
     phone.text("STOP")
     # Maria's profile says Tagalog: the one confirmation is in Tagalog.
-    assert await phone.replies_until(lambda r: len(r) >= 1) == [catalog.render("utter_opted_out", "tl").text]
+    assert await phone.replies_until(lambda r: len(r) >= 1) == [
+        catalog.render("utter_opted_out", "tl", SMS_WORDS).text
+    ]
     phone.text("what do I owe")  # a reply would be a new contact: it must not be sent
     await asyncio.sleep(2)
     assert len(TWILIO.to(phone.number)) == 1
@@ -158,8 +164,9 @@ async def test_stop_is_honoured_before_the_assistant_and_confirmed_once(stack, c
             )
     finally:
         await database.close()
+    # She wrote in English since ("what do I owe"): her profile was only a guess, so English it is.
     phone.text("START")
-    await phone.replies_until(lambda r: r[-1] == catalog.render("sms_resubscribed", "tl").text)
+    await phone.replies_until(lambda r: r[-1] == catalog.render("sms_resubscribed", "en", SMS_WORDS).text)
 
 
 async def test_delivery_receipts_update_the_stored_message(stack):
