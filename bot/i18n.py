@@ -152,13 +152,16 @@ class Catalog:
 
     def is_acknowledgement(self, text: str, language: str | None) -> bool:
         """Only emoji or punctuation (👍, 🙏, "…"), or a short "ok", "sí", "好", "はい" in any language:
-        it agrees or thanks, and never stops anything. A photo without a caption says nothing."""
-        if not text.strip():
-            return False
+        it agrees or thanks, and never stops anything."""
         return (
-            not _normalise(text)
+            self.is_wordless(text)
             or self.keyword("acknowledgements", text, language, anywhere=True) is not None
         )
+
+    @staticmethod
+    def is_wordless(text: str) -> bool:
+        """Only emoji or punctuation; a photo without a caption (nothing at all) is not."""
+        return bool(text.strip()) and not _normalise(text)
 
     def without(self, group: str, text: str, language: str | None) -> str:
         """The text, case and width folded, with the group's phrases taken out ("pay on the 15th" → "15th")."""

@@ -121,28 +121,21 @@ class CustomerState:
         self.timing = timing
         self.read_intent = read_intent
 
-    async def decide(self, message_id: int, keyword: str | None = None) -> Decision:
-        """Keywords, opt-out, care and a waiting person, in that order; else the assistant's turn.
-
-        `keyword`: a channel's own command for STOP, START or HELP (Telegram's /stop).
-        """
-        now = utcnow()
-        async with self.db.transaction() as session:
+    async def decide_with_intent(self, message_id: int) -> Decision:
+        """What `settle` left open, once the model has read the message (no turn, so the
+        tracker is untouched); the reading happens outside any transaction."""
+        async with self.db.session() as session:
             message = await session.get(Message, message_id)
-            conversation = await session.get(Conversation, message.conversation_id)
-            decision = await self._settled(session, conversation, message, keyword, now)
-            if decision is not None:
-                return decision
             text = message.text
-        # The model's reading alone (no turn, so the tracker is untouched), outside the transaction.
         intent = await self.read_intent(text)
+        now = utcnow()
         async with self.db.transaction() as session:
             message = await session.get(Message, message_id)
             conversation = await session.get(Conversation, message.conversation_id)
             handoff = await open_handoff(session, conversation.id)
             acknowledgement = self.catalog.is_acknowledgement(text, conversation.language)
             if handoff is None or not handoff.bot_paused:
-                if intent in (NOT_UNDERSTOOD, OPT_OUT):  # a bare "👌" or "ok" is not a request for anything
+                if intent in (NOT_UNDERSTOOD, OPT_OUT):  # a bare "👌" is not a request for anything
                     message.status = MessageStatus.ANSWERED
                     replies = self.replies.rendered(conversation, message.id, "gateway_acknowledged")
                     session.add_all(replies)
@@ -155,7 +148,7 @@ class CustomerState:
                 return Decision(to_assistant=True, resume_assistant=True)
             return Decision(await self._acknowledge_waiting(session, conversation, message, handoff, now))
 
-    async def _settled(
+    async def settle(
         self,
         session: AsyncSession,
         conversation: Conversation,
@@ -163,8 +156,12 @@ class CustomerState:
         keyword: str | None,
         now: datetime,
     ) -> Decision | None:
-        """What the customer's state decides without reading the message's intent; None when that
-        reading is needed (a customer waiting for a person, or a bare acknowledgement)."""
+        """Keywords, opt-out, care and a waiting person, in that order; else the assistant's turn.
+        In the transaction that stored the message. None when the model must read the message
+        first (`decide_with_intent`): a customer waiting for a person, or only emoji.
+
+        `keyword`: a channel's own command for STOP, START or HELP (Telegram's /stop).
+        """
         keyword = keyword or self.catalog.keyword(
             "sms_keywords", message.text, conversation.language, anywhere=True
         )
@@ -193,8 +190,8 @@ class CustomerState:
             return await self._paused_for_care(session, conversation, message, pause, now)
         typed = message.interpreted is None and not message.text.startswith("/")
         if handoff is None or not handoff.bot_paused:
-            acknowledgement = typed and self.catalog.is_acknowledgement(message.text, conversation.language)
-            return None if acknowledgement else Decision(to_assistant=True)
+            wordless = typed and self.catalog.is_wordless(message.text)
+            return None if wordless else Decision(to_assistant=True)
         if handoff.status == HandoffStatus.CLAIMED.value:
             message.status = MessageStatus.WITH_PERSON  # the person reads and answers it live
             return Decision()
@@ -215,9 +212,8 @@ class CustomerState:
         )
         if signal is not None:
             return await self._opt_out_asked(session, conversation, inbound, signal)
-        # A turn can tell who the customer is (verification): someone paused for care elsewhere
-        # hears nothing about money here either.
-        await session.refresh(conversation, ["customer_id"])
+        # A turn can tell who the customer is (verification), so `conversation` is read after it:
+        # someone paused for care elsewhere hears nothing about money here either.
         pause = await care_pause(session, conversation.customer_id)
         if pause is not None:
             return Screened(

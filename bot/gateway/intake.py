@@ -32,7 +32,7 @@ from bot.domain.conversations import (
 from bot.domain.policy import CreditorPolicy
 from bot.gateway import care
 from bot.gateway.assistant import AssistantUnavailable, RasaClient
-from bot.gateway.customer_state import CustomerState, Timing
+from bot.gateway.customer_state import CustomerState, Decision, Timing
 from bot.gateway.replies import Replies
 from bot.gateway.turn import AssistantTurn
 from bot.i18n import Catalog
@@ -113,13 +113,14 @@ class Gateway:
     async def receive(self, inbound: InboundMessage) -> Delivery:
         async with self._lock(inbound.conversation_id):
             try:
-                delivery = await self._store(inbound)
+                delivery, decision = await self._store(inbound)
             except IntegrityError:  # the same provider message raced in from another process
-                delivery = await self._existing(inbound)
+                delivery, decision = await self._existing(inbound), None
             if delivery.duplicate or delivery.rejected:
                 return delivery
             self._changed(inbound.conversation_id)
-            decision = await self.state.decide(delivery.inbound_id, inbound.keyword)
+            if decision is None:
+                decision = await self.state.decide_with_intent(delivery.inbound_id)
             delivery.replies = decision.replies
             if decision.pause_assistant:
                 await self.pause_assistant(inbound.conversation_id)
@@ -257,7 +258,8 @@ class Gateway:
             await session.flush()
             return message.id
 
-    async def _store(self, inbound: InboundMessage) -> Delivery:
+    async def _store(self, inbound: InboundMessage) -> tuple[Delivery, Decision | None]:
+        """Store the message and, in the same transaction, what the customer's state decides."""
         too_long = len(inbound.text) > self.max_message_chars
         # Off the event loop and before the transaction, so neither waits on the classifiers.
         reading = await asyncio.to_thread(self._read, inbound, too_long)
@@ -266,7 +268,8 @@ class Gateway:
             if conversation is None:
                 raise UnknownConversation(inbound.conversation_id)
             if inbound.channel_message_id and (existing := await _find(session, inbound)):
-                return Delivery(existing.id, duplicate=True, replies=await _replies_to(session, existing.id))
+                replies = await _replies_to(session, existing.id)
+                return Delivery(existing.id, duplicate=True, replies=replies), None
             await self._follow_language(session, conversation, reading)
             message = Message(
                 conversation_id=conversation.id,
@@ -285,9 +288,13 @@ class Gateway:
                 vulnerability_cue=reading.cue,
             )
             session.add(message)
-            conversation.last_message_at = utcnow()
+            conversation.last_message_at = now = utcnow()
             await session.flush()
-            return Delivery(message.id, rejected="too_long" if too_long else None)
+            if too_long:
+                return Delivery(message.id, rejected="too_long"), None
+            return Delivery(message.id), await self.state.settle(
+                session, conversation, message, inbound.keyword, now
+            )
 
     def _read(self, inbound: InboundMessage, too_long: bool) -> "Reading":
         """Language, feeling and any vulnerability cue of what the customer wrote.
