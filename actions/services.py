@@ -47,7 +47,11 @@ def payment_links() -> PaymentLinks:
 
 def verification_policy() -> VerificationPolicy:
     settings = get_settings()
-    return VerificationPolicy(settings.verification_max_failures, settings.verification_lock_minutes)
+    return VerificationPolicy(
+        settings.verification_max_failures,
+        settings.verification_lock_minutes,
+        settings.verification_alert_failures,
+    )
 
 
 def before_latest_message(tracker: Tracker) -> list[dict[str, Any]]:

@@ -80,6 +80,7 @@ class Settings(BaseSettings):
 
     verification_max_failures: int = Field(default=3, ge=1)
     verification_lock_minutes: int = Field(default=30, ge=1)
+    verification_alert_failures: int = Field(default=5, ge=1)
 
     def rasa_base_url(self) -> str:
         return self.rasa_base_urls()[0]

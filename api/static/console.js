@@ -211,6 +211,12 @@ async function renderSupervisor() {
     row.addEventListener("click", () => open(item.conversation_id));
     return row;
   }));
+  const alerts = document.querySelector("#alerts tbody");
+  alerts.replaceChildren(...view.alerts.map((alert) => {
+    const row = el("tr");
+    row.append(el("td", alert.reference), el("td", new Date(alert.at).toLocaleString()));
+    return row;
+  }));
   const agents = document.querySelector("#agents tbody");
   agents.replaceChildren(...view.agents.map((agent) => {
     const row = el("tr");

@@ -4,11 +4,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.audit import record
 from bot.db.models import Account, Conversation, Customer, VerificationAttempt
+
+# Audited when one account's failed checks reach `VerificationPolicy.alert_failures` (the console).
+VERIFICATION_ALERT = "verification_alert"
 
 
 class Outcome(StrEnum):
@@ -26,8 +29,11 @@ class VerificationResult:
 
 @dataclass(frozen=True)
 class VerificationPolicy:
-    max_failures: int
+    max_failures: int  # failed checks from one conversation or address before it waits
     lock_minutes: int
+    # Failed checks against one account, from anywhere, that alert a person (never a lock: a
+    # stranger who knows a reference must not be able to shut its owner out).
+    alert_failures: int = 5
 
 
 async def verify(
@@ -38,19 +44,27 @@ async def verify(
     birth_dates: list[date],
     now: datetime,
 ) -> VerificationResult:
-    """Match a reference and birth date to an account; lock after repeated failures.
+    """Match a reference and birth date to an account; wait after repeated failures.
 
-    Failures count per conversation and per account, so nobody can guess one account's
-    birth date by opening new conversations.
+    Failures count per conversation and per address (the phone number, chat or browser's chat
+    across conversations), never per account: the answer, its wording and its queries are the
+    same whether the reference exists or not. Guessing one account from many places alerts a
+    person (`alert_failures`) instead of locking its owner out.
     """
-    account = await session.scalar(select(Account).where(Account.reference == reference))
     since = now - timedelta(minutes=policy.lock_minutes)
-    failures = await _recent_failures(session, conversation_id, account, since)
+    failures = await _recent_failures(session, conversation_id, since)
     if failures >= policy.max_failures:
-        _audit(session, conversation_id, "verification_locked", account)
+        _audit(session, conversation_id, "verification_locked", None)
         return VerificationResult(Outcome.LOCKED, retry_after_minutes=policy.lock_minutes)
-
-    customer = await session.get(Customer, account.customer_id) if account else None
+    # One query whether or not the reference exists, so the time taken tells nothing either.
+    found = (
+        await session.execute(
+            select(Account, Customer)
+            .join(Customer, Customer.id == Account.customer_id)
+            .where(Account.reference == reference)
+        )
+    ).first()
+    account, customer = found if found else (None, None)
     matched = customer is not None and customer.date_of_birth in birth_dates
     session.add(
         VerificationAttempt(
@@ -62,6 +76,9 @@ async def verify(
     )
     if not matched:
         _audit(session, conversation_id, "verification_failed", account)
+        # Counted for an unknown reference too (as account 0, which is none), so both take as long.
+        if await _failures_on(session, account.id if account else 0, since) == policy.alert_failures:
+            _audit(session, conversation_id, VERIFICATION_ALERT, account)
         if failures + 1 >= policy.max_failures:
             return VerificationResult(Outcome.LOCKED, retry_after_minutes=policy.lock_minutes)
         return VerificationResult(Outcome.NO_MATCH)
@@ -91,17 +108,36 @@ async def verified_account(session: AsyncSession, conversation_id: str) -> Accou
     return await session.get(Account, conversation.verified_account_id)
 
 
-async def _recent_failures(
-    session: AsyncSession, conversation_id: str, account: Account | None, since: datetime
-) -> int:
-    scope = VerificationAttempt.conversation_id == conversation_id
-    if account is not None:
-        scope = or_(scope, VerificationAttempt.account_id == account.id)
+async def _recent_failures(session: AsyncSession, conversation_id: str, since: datetime) -> int:
+    """Failed checks since `since` from this conversation or any other with its address."""
+    address = select(Conversation.channel_user_id).where(Conversation.id == conversation_id).scalar_subquery()
     return (
         await session.scalar(
             select(func.count())
             .select_from(VerificationAttempt)
-            .where(scope, VerificationAttempt.succeeded.is_(False), VerificationAttempt.created_at >= since)
+            .join(Conversation, Conversation.id == VerificationAttempt.conversation_id)
+            .where(
+                Conversation.channel_user_id == address,
+                VerificationAttempt.succeeded.is_(False),
+                VerificationAttempt.created_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+async def _failures_on(session: AsyncSession, account_id: int, since: datetime) -> int:
+    """Failed checks against one account since `since`, from anywhere (this one included)."""
+    await session.flush()
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(VerificationAttempt)
+            .where(
+                VerificationAttempt.account_id == account_id,
+                VerificationAttempt.succeeded.is_(False),
+                VerificationAttempt.created_at >= since,
+            )
         )
         or 0
     )

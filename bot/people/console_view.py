@@ -3,7 +3,7 @@
 Plain dicts ready to send as JSON. Customer text is data here; the console renders it as text.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from bot.db.models import (
     Agent,
     Arrangement,
     ArrangementStatus,
+    AuditEntry,
     Conversation,
     Customer,
     Handoff,
@@ -24,6 +25,7 @@ from bot.db.models import (
 )
 from bot.domain.conversations import sentiment_trend, transcript
 from bot.domain.money import Money
+from bot.domain.verification import VERIFICATION_ALERT
 from bot.i18n import Catalog
 from bot.people.handoff import OPEN, can_read, queue
 
@@ -85,6 +87,7 @@ async def supervisor_view(session: AsyncSession, now: datetime) -> dict[str, Any
             }
             for c in recent
         ],
+        "alerts": await _verification_alerts(session, now),
         "agents": [
             {
                 "username": a.username,
@@ -156,6 +159,18 @@ async def _customer_of(session: AsyncSession, conversation: Conversation) -> int
         if account_id
         else None
     )
+
+
+async def _verification_alerts(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """Accounts whose identity checks kept failing from many places in the last day (someone
+    may be guessing a customer's birth date): for a person to look at, not a lock."""
+    rows = await session.execute(
+        select(AuditEntry.at, Account.reference)
+        .join(Account, Account.id == AuditEntry.details["account_id"].as_integer())
+        .where(AuditEntry.action == VERIFICATION_ALERT, AuditEntry.at >= now - timedelta(days=1))
+        .order_by(AuditEntry.at.desc())
+    )
+    return [{"at": at.isoformat(), "reference": reference} for at, reference in rows]
 
 
 def message_item(message: Message) -> dict[str, Any]:

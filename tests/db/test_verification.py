@@ -3,14 +3,23 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.db.demo_data import DEMO_CUSTOMERS, seed_if_empty
-from bot.db.models import Conversation
+from bot.db.models import AuditEntry, Conversation
 from bot.domain.conversations import open_conversation
-from bot.domain.verification import Outcome, VerificationPolicy, forget_verification, verified_account, verify
+from bot.domain.verification import (
+    VERIFICATION_ALERT,
+    Outcome,
+    VerificationPolicy,
+    forget_verification,
+    verified_account,
+    verify,
+)
+from bot.people.console_view import supervisor_view
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-POLICY = VerificationPolicy(max_failures=3, lock_minutes=30)
+POLICY = VerificationPolicy(max_failures=3, lock_minutes=30, alert_failures=5)
 MIA = DEMO_CUSTOMERS[0]
 
 
@@ -18,7 +27,7 @@ MIA = DEMO_CUSTOMERS[0]
 async def conversation_id(db) -> str:
     async with db.transaction() as session:
         await seed_if_empty(session, now=NOW)
-        return (await open_conversation(session, "web", "web", "en")).id
+        return (await open_conversation(session, "web", None, "en")).id
 
 
 async def _verify(db, conversation_id, reference, born, now=NOW):
@@ -55,12 +64,51 @@ async def test_the_third_failure_locks_and_even_right_details_wait_until_the_loc
     ).outcome == Outcome.VERIFIED
 
 
-async def test_guessing_one_account_from_new_conversations_is_locked_too(db, conversation_id):
-    for _ in range(3):
+async def test_a_stranger_who_knows_a_reference_cannot_lock_its_owner_out(db, conversation_id):
+    for _ in range(3):  # three strangers, three browsers, three wrong guesses each
         async with db.transaction() as session:
-            fresh = (await open_conversation(session, "web", "web", "en")).id
-        await _verify(db, fresh, MIA.reference, date(1970, 1, 1))
-    assert (await _verify(db, conversation_id, MIA.reference, MIA.born)).outcome == Outcome.LOCKED
+            stranger = (await open_conversation(session, "web", None, "en")).id
+        outcomes = [
+            (await _verify(db, stranger, MIA.reference, date(1970, 1, 1 + n))).outcome for n in range(3)
+        ]
+        assert outcomes[-1] == Outcome.LOCKED, "each stranger waits after their own three"
+    assert (await _verify(db, conversation_id, MIA.reference, MIA.born)).outcome == Outcome.VERIFIED
+
+
+async def test_guessing_one_account_from_many_places_alerts_a_person_once(db):
+    async with db.transaction() as session:
+        await seed_if_empty(session, now=NOW)
+    for _ in range(POLICY.alert_failures + 2):
+        async with db.transaction() as session:
+            stranger = (await open_conversation(session, "web", None, "en")).id
+        await _verify(db, stranger, MIA.reference, date(1970, 1, 1))
+    async with db.session() as session:
+        alerts = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == VERIFICATION_ALERT))
+        )
+        view = await supervisor_view(session, NOW)
+    assert len(alerts) == 1
+    assert [a["reference"] for a in view["alerts"]] == [MIA.reference]
+
+
+async def test_failures_follow_the_phone_number_into_a_new_conversation(db):
+    async with db.transaction() as session:
+        await seed_if_empty(session, now=NOW)
+        first = (await open_conversation(session, "sms", "+61400999000", "en")).id
+    for n in range(3):
+        await _verify(db, first, "CN-000000", date(1970, 1, 1 + n))
+    async with db.transaction() as session:
+        second = (await open_conversation(session, "sms", "+61400999000", "en")).id
+    assert (await _verify(db, second, MIA.reference, MIA.born)).outcome == Outcome.LOCKED
+
+
+async def test_an_unknown_reference_locks_exactly_as_a_known_one_does(db):
+    async with db.transaction() as session:
+        await seed_if_empty(session, now=NOW)
+        known, unknown = [(await open_conversation(session, "web", None, "en")).id for _ in range(2)]
+    known_outcomes = [(await _verify(db, known, MIA.reference, date(1970, 1, 1))) for _ in range(4)]
+    unknown_outcomes = [(await _verify(db, unknown, "CN-000000", date(1970, 1, 1))) for _ in range(4)]
+    assert known_outcomes == unknown_outcomes
 
 
 async def test_verification_is_forgotten_when_the_session_ends(db, conversation_id):
