@@ -237,6 +237,7 @@ class ArrangementStatus(StrEnum):
     LAPSED = "lapsed"
     DECLINED = "declined"
     REPLACED = "replaced"  # the customer agreed a new plan instead
+    SUSPENDED = "suspended"  # a hardship request is with a person: nothing is asked of it meanwhile
 
 
 class InstalmentStatus(StrEnum):

@@ -158,7 +158,11 @@ async def request_hardship(
     affordable: Money | None,
     now: datetime,
 ) -> Arrangement:
-    """A hardship request waits for a person's approval; meanwhile we ask for nothing."""
+    """A hardship request waits for a person's approval; meanwhile we ask for nothing, and an
+    active plan or promise is suspended (no reminders, no demands) until the person decides."""
+    current = await active_plan(session, account.id)
+    if current is not None:
+        current.status = ArrangementStatus.SUSPENDED
     arrangement = Arrangement(
         account_id=account.id,
         conversation_id=conversation_id,
@@ -166,7 +170,11 @@ async def request_hardship(
         status=ArrangementStatus.PENDING_APPROVAL,
         total_minor=account.balance_minor,
         currency=account.currency,
-        details={"option": option, "affordable_minor": affordable.minor if affordable else None},
+        details={
+            "option": option,
+            "affordable_minor": affordable.minor if affordable else None,
+            "suspends": current.id if current is not None else None,
+        },
     )
     stored = await _store(session, arrangement, customer, "hardship_requested")
     await pause_collection(session, account, "hardship_review", now)
@@ -220,9 +228,13 @@ async def decide_hardship(
         if affordable_minor is None or affordable_minor <= 0:
             raise ValueError("an adjusted plan needs an amount above zero")
         arrangement.details = {**arrangement.details, "affordable_minor": affordable_minor}
-    arrangement.status = (
-        ArrangementStatus.DECLINED if decision == HardshipDecision.DECLINE else ArrangementStatus.ACTIVE
-    )
+    declined = decision == HardshipDecision.DECLINE
+    arrangement.status = ArrangementStatus.DECLINED if declined else ArrangementStatus.ACTIVE
+    suspends = arrangement.details.get("suspends")
+    suspended = await session.get(Arrangement, suspends) if suspends else None
+    if suspended is not None and suspended.status == ArrangementStatus.SUSPENDED:
+        # Declined: the plan the customer had stands again. Approved: the hardship plan takes its place.
+        suspended.status = ArrangementStatus.ACTIVE if declined else ArrangementStatus.REPLACED
     record(
         session,
         actor,

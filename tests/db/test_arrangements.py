@@ -156,7 +156,7 @@ async def test_a_hardship_request_waits_for_a_person_and_pauses_collection(db, m
         paused = await session.get(Account, account.id)
         handoff = await open_handoff(session, conversation_id)
     assert (stored.kind, stored.status) == (ArrangementKind.HARDSHIP, ArrangementStatus.PENDING_APPROVAL)
-    assert stored.details == {"option": "reduced", "affordable_minor": 1_000}
+    assert stored.details == {"option": "reduced", "affordable_minor": 1_000, "suspends": None}
     assert paused.collection_paused_reason == "hardship_review"
     assert handoff.reason == HandoffReason.HARDSHIP.value
 
@@ -189,6 +189,29 @@ async def test_a_person_decides_a_hardship_request_once(db, mia, decision, amoun
     async with db.transaction() as session:
         with pytest.raises(ValueError, match="already been decided"):
             await decide_hardship(session, request.id, HardshipDecision.APPROVE, "ana")
+
+
+@pytest.mark.parametrize(
+    ("decision", "then"),
+    [
+        (HardshipDecision.DECLINE, ArrangementStatus.ACTIVE),
+        (HardshipDecision.APPROVE, ArrangementStatus.REPLACED),
+    ],
+)
+async def test_a_plan_asks_for_nothing_while_a_hardship_request_is_with_a_person(db, mia, decision, then):
+    account, customer, conversation_id = mia
+    plan = await _agree(db, account.id, customer, _weekly_plan(account, customer), conversation_id)
+    async with db.transaction() as session:
+        request = await request_hardship(
+            session, await session.get(Account, account.id), customer, conversation_id, "pause", None, NOW
+        )
+    async with db.session() as session:
+        assert (await session.get(Arrangement, plan.id)).status == ArrangementStatus.SUSPENDED
+        assert await active_plan(session, account.id) is None, "nothing is asked of the customer meanwhile"
+    async with db.transaction() as session:
+        await decide_hardship(session, request.id, decision, "ana")
+    async with db.session() as session:
+        assert (await session.get(Arrangement, plan.id)).status == then
 
 
 async def test_an_adjusted_hardship_plan_needs_an_amount(db, mia):
