@@ -69,11 +69,11 @@ class AssistantTurn:
                 )
                 break
             async with self.db.transaction() as session:
+                inbound = await session.get(Message, message.id)  # so what screening decides is kept
                 screened = await self.state.screen(
-                    session, await session.get(Conversation, conversation_id), message, bot_replies
+                    session, await session.get(Conversation, conversation_id), inbound, bot_replies
                 )
                 session.add_all(screened.replies)
-                inbound = await session.get(Message, message.id)
                 if inbound.status in (MessageStatus.RECEIVED, MessageStatus.PENDING):
                     inbound.status = MessageStatus.ANSWERED
             if screened.forget_turn:

@@ -310,3 +310,23 @@ async def test_someone_else_on_a_verified_chat_learns_nothing_more(stack, catalo
     finally:
         await chat.close()
     assert not any("$" in text for text in later), f"after 'wrong number' the balance was shown: {later}"
+
+
+async def test_a_customer_paused_for_care_who_proves_who_they_are_elsewhere_hears_no_figures(stack, catalog):
+    customer, account = await add_customer(stack)
+    phone = Phone(stack, customer.phone_e164)
+    phone.text("I don't want to be here anymore")
+    await phone.replies_until(lambda r: len(r) >= 1)
+    chat = await ChatClient.connect(stack.ws_url)
+    try:
+        await chat.say("what do I owe?")
+        await chat.say(account.reference)
+        answer = _texts(await chat.say("14/03/1990"))
+        again = _texts(await chat.say("so what's my balance?"))
+    finally:
+        await chat.close()
+    assert answer and not any("$" in text for text in answer + again), (
+        f"figures reached them: {answer + again}"
+    )
+    assert any("13 11 14" in text for text in answer), answer
+    assert silent_turns(await messages_of(stack, chat.conversation_id)) == []
