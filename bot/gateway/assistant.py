@@ -88,8 +88,11 @@ class RasaClient:
 
     async def forget_turn(self, sender_id: str) -> None:
         """Take back the customer's latest message and what the assistant did with it (Rasa's
-        `rewind`), when the gateway did not let that turn stand."""
-        await self._append_events(sender_id, [{"event": "rewind"}])
+        `rewind`), when the gateway did not let that turn stand. As with `resume`, without the
+        `action_listen` after it Rasa predicts nothing for the next message."""
+        await self._append_events(
+            sender_id, [{"event": "rewind"}, {"event": "action", "name": "action_listen"}]
+        )
 
     async def _append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         try:

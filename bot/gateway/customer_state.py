@@ -132,8 +132,12 @@ class CustomerState:
         async with self.db.transaction() as session:
             message = await session.get(Message, message_id)
             conversation = await session.get(Conversation, message.conversation_id)
+            if intent == OPT_OUT and not self.catalog.is_acknowledgement(text, conversation.language):
+                return await self._opt_out(session, conversation, message, "customer_request")
+            pause = await self._care_pause_of(session, conversation)
+            if pause is not None:
+                return await self._paused_for_care(session, conversation, message, pause, now)
             handoff = await open_handoff(session, conversation.id)
-            acknowledgement = self.catalog.is_acknowledgement(text, conversation.language)
             if handoff is None or not handoff.bot_paused:
                 if intent in (NOT_UNDERSTOOD, OPT_OUT):  # a bare "👌" is not a request for anything
                     message.status = MessageStatus.ANSWERED
@@ -141,8 +145,6 @@ class CustomerState:
                     session.add_all(replies)
                     return Decision(replies)
                 return Decision(to_assistant=True)
-            if intent == OPT_OUT and not acknowledgement:
-                return Decision(await self._opt_out(session, conversation, message, "customer_request"))
             if intent == WRONG_PERSON:  # nothing to wait for: the assistant offers to stop messages
                 await end_by_customer(session, handoff, "wrong_person")
                 return Decision(to_assistant=True, resume_assistant=True)
@@ -180,15 +182,11 @@ class CustomerState:
             ]
             session.add_all(replies)
             return Decision(replies, pause_assistant=cared.pause_assistant)
-        handoff = await open_handoff(session, conversation.id)
-        # Someone we cannot name yet is cared for through the care handoff of their address (a
-        # crisis by SMS holds on the same number's WhatsApp).
-        pause = await care_pause(session, conversation.customer_id) or await _care_of_address(
-            session, conversation
-        )
-        if pause is not None:
-            return await self._paused_for_care(session, conversation, message, pause, now)
         typed = message.interpreted is None and not message.text.startswith("/")
+        pause = await self._care_pause_of(session, conversation)
+        if pause is not None:  # in their own words, they can still ask us to stop writing
+            return None if typed else await self._paused_for_care(session, conversation, message, pause, now)
+        handoff = await open_handoff(session, conversation.id)
         if handoff is None or not handoff.bot_paused:
             wordless = typed and self.catalog.is_wordless(message.text)
             return None if wordless else Decision(to_assistant=True)
@@ -243,7 +241,8 @@ class CustomerState:
         wrong_person = signal[OPT_OUT_SIGNAL] == "wrong_person"
         acknowledgement = self.catalog.is_acknowledgement(inbound.text, conversation.language)
         if (signal.get("intent") == OPT_OUT or wrong_person) and not acknowledgement:
-            return Screened(await self._opt_out(session, conversation, inbound, str(signal[OPT_OUT_SIGNAL])))
+            opted_out = await self._opt_out(session, conversation, inbound, str(signal[OPT_OUT_SIGNAL]))
+            return Screened(opted_out.replies)
         # Not a request to stop: the assistant forgets the turn, and the customer hears how to stop.
         if acknowledgement and wrong_person:
             key, values = "gateway_how_to_stop", self.replies.commands(conversation)
@@ -255,7 +254,7 @@ class CustomerState:
         self, session: AsyncSession, conversation: Conversation, message: Message, keyword: Keyword
     ) -> Decision:
         if keyword == Keyword.STOP:
-            return Decision(await self._opt_out(session, conversation, message, "keyword"))
+            return await self._opt_out(session, conversation, message, "keyword")
         if keyword == Keyword.START:
             was_opted_out = await is_opted_out(session, conversation.channel, conversation.channel_user_id)
             await opt_in(
@@ -278,17 +277,22 @@ class CustomerState:
 
     async def _opt_out(
         self, session: AsyncSession, conversation: Conversation, message: Message, reason: str
-    ) -> list[Message]:
-        """Record the opt-out and confirm it, once: a second STOP gets no second confirmation."""
+    ) -> Decision:
+        """Record the opt-out and confirm it, once: a second STOP gets no second confirmation.
+
+        A wait for a person ends (the assistant listens again, for START and HELP); a care
+        handoff stays open, so a person still sees someone in crisis."""
         if await is_opted_out(session, conversation.channel, conversation.channel_user_id):
             _not_answered(message, "already_opted_out")
-            return []
+            return Decision()
         await opt_out(
             session, conversation.channel, conversation.channel_user_id, reason, conversation.customer_id
         )
+        decision = Decision()
         handoff = await open_handoff(session, conversation.id)
-        if handoff is not None:
+        if handoff is not None and handoff.reason not in CARE_HANDOFFS:
             await end_by_customer(session, handoff, "opted_out")
+            decision.resume_assistant = handoff.bot_paused
         message.status = MessageStatus.ANSWERED
         replies = self.replies.rendered(
             conversation,
@@ -298,7 +302,17 @@ class CustomerState:
             purpose=Purpose.OPT_OUT_CONFIRMATION,
         )
         session.add_all(replies)
-        return replies
+        decision.replies = replies
+        return decision
+
+    @staticmethod
+    async def _care_pause_of(session: AsyncSession, conversation: Conversation) -> str | None:
+        """Why the person in this conversation may hear nothing about money: their own care pause
+        or, someone we cannot name yet, the care handoff of their address (a crisis by SMS holds on
+        the same number's WhatsApp)."""
+        return await care_pause(session, conversation.customer_id) or await _care_of_address(
+            session, conversation
+        )
 
     async def _paused_for_care(
         self, session: AsyncSession, conversation: Conversation, message: Message, pause: str, now: datetime

@@ -287,7 +287,8 @@ async def test_an_ok_after_the_greeting_leaves_the_conversation_as_it_was(stack,
     try:
         await chat.say("hi")
         assert _texts(await chat.say("ok")) == [catalog.render("gateway_acknowledged", "en").text]
-        await chat.say("what do I owe?")
+        asked = _texts(await chat.say("what do I owe?"))
+        assert asked == [catalog.render("utter_ask_account_reference", "en").text], asked
         await chat.say(account.reference)
         answer = _texts(await chat.say("14/03/1990"))
     finally:
@@ -330,3 +331,34 @@ async def test_a_customer_paused_for_care_who_proves_who_they_are_elsewhere_hear
     )
     assert any("13 11 14" in text for text in answer), answer
     assert silent_turns(await messages_of(stack, chat.conversation_id)) == []
+
+
+async def test_stop_and_start_while_waiting_for_a_person_gives_the_assistant_back(stack, catalog):
+    phone = Phone(stack, "+61400111005")
+    phone.text("I want to speak to a real person")
+    await phone.replies_until(lambda r: len(r) >= 1)
+    phone.text("STOP")
+    phone.text("START")
+    await phone.replies_until(lambda r: r[-1] == catalog.render("sms_resubscribed", "en", SMS_WORDS).text)
+    phone.text("how much do I owe")
+    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_ask_account_reference", "en").text)
+
+
+async def test_stop_and_start_leave_a_crisis_in_a_persons_hands(stack, catalog):
+    sms, whatsapp = Phone(stack, "+61400111006"), Phone(stack, "+61400111006", "whatsapp")
+    sms.text("i just want to end it all, i don't want to be alive")
+    await sms.replies_until(lambda r: len(r) >= 1)
+    sms.text("STOP")
+    sms.text("START")
+    await sms.replies_until(lambda r: r[-1] == catalog.render("sms_resubscribed", "en", SMS_WORDS).text)
+    whatsapp.text("how much do I owe")
+    [reply] = await whatsapp.replies_until(lambda r: len(r) >= 1)
+    assert "13 11 14" in reply, f"after STOP and START the person in crisis was sent: {reply}"
+
+
+async def test_someone_paused_for_care_can_still_ask_us_to_stop_in_their_own_words(stack, catalog):
+    phone = Phone(stack, "+61400111007")
+    phone.text("my dad passed away last week")
+    await phone.replies_until(lambda r: len(r) >= 1)
+    phone.text("please don't message me anymore")
+    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_opted_out", "en", SMS_WORDS).text)
