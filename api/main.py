@@ -3,7 +3,6 @@
 import asyncio
 import logging
 from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -61,10 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             policy=creditor,
             mood=MoodRule(settings.handoff_mood_threshold, settings.handoff_mood_messages),
             channels=channels,
-            timing=Timing(
-                acknowledge_every=timedelta(minutes=settings.waiting_acknowledgement_minutes),
-                self_service_after=timedelta(minutes=settings.handoff_self_service_minutes),
-            ),
+            timing=Timing.from_settings(settings),
         )
         gateway.listeners.append(console_hub.changed)
         state = AppState(

@@ -22,6 +22,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.models import (
     Conversation,
@@ -81,6 +82,13 @@ IntentReader = Callable[[str], Awaitable[str | None]]
 class Timing:
     acknowledge_every: timedelta  # at most one "a person will reply" note in this long
     self_service_after: timedelta  # an unclaimed handoff this old offers the assistant back
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Timing":
+        return cls(
+            acknowledge_every=timedelta(minutes=settings.waiting_acknowledgement_minutes),
+            self_service_after=timedelta(minutes=settings.handoff_self_service_minutes),
+        )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -87,8 +86,8 @@ class Gateway:
         detector: LanguageDetector,
         policy: CreditorPolicy,
         mood: care.MoodRule,
+        timing: Timing,
         channels: dict[str, Channel] | None = None,
-        timing: Timing = Timing(timedelta(minutes=5), timedelta(minutes=10)),
     ) -> None:
         self.db = db
         self.rasa = rasa

@@ -4,10 +4,11 @@ import socket
 
 import pytest
 
-from bot.config import ROOT
+from bot.config import ROOT, Settings
 from bot.domain.policy import load_policy
 from bot.gateway.assistant import RasaClient
 from bot.gateway.care import MoodRule
+from bot.gateway.customer_state import Timing
 from bot.gateway.intake import Gateway
 from bot.understanding.language import default_detector
 
@@ -31,5 +32,6 @@ async def gateway(db, catalog):
         detector=default_detector(),
         policy=POLICY,
         mood=MoodRule(threshold=-0.5, at_least=3),
+        timing=Timing.from_settings(Settings()),
     )
     await rasa.close()
