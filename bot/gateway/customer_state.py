@@ -1,7 +1,8 @@
 """A customer's state, decided once for every channel: opted out, paused for care, waiting for a person.
 
-Every inbound message passes `CustomerState.decide` before the assistant may see it, and every
-reply of the assistant passes `screen` before it is stored for sending:
+Every inbound message passes `CustomerState.settle` (in the transaction that stores it; then
+`decide_with_intent` when the model must read it first) before the assistant may see it, and
+every reply of the assistant passes `screen` before it is stored for sending:
 - STOP, START and HELP (the carrier's words, in every supported language, on every channel) are
   answered here. An opt-out, by keyword or in the customer's own words, is recorded here and
   confirmed exactly once; after it only START and HELP get an answer.
@@ -129,12 +130,9 @@ class CustomerState:
         self.timing = timing
         self.read_intent = read_intent
 
-    async def decide_with_intent(self, message_id: int) -> Decision:
-        """What `settle` left open, once the model has read the message (no turn, so the
+    async def decide_with_intent(self, message_id: int, text: str) -> Decision:
+        """What `settle` left open, once the model has read the message `text` (no turn, so the
         tracker is untouched); the reading happens outside any transaction."""
-        async with self.db.session() as session:
-            message = await session.get(Message, message_id)
-            text = message.text
         intent = await self.read_intent(text)
         now = utcnow()
         async with self.db.transaction() as session:
@@ -142,7 +140,7 @@ class CustomerState:
             conversation = await session.get(Conversation, message.conversation_id)
             if intent == OPT_OUT and not self.catalog.is_acknowledgement(text, conversation.language):
                 return await self._opt_out(session, conversation, message, "customer_request")
-            pause = await self._care_pause_of(session, conversation)
+            pause = await self.care_pause_of(session, conversation)
             if pause is not None:
                 return await self._paused_for_care(session, conversation, message, pause, now)
             handoff = await open_handoff(session, conversation.id)
@@ -191,7 +189,7 @@ class CustomerState:
             session.add_all(replies)
             return Decision(replies, pause_assistant=cared.pause_assistant)
         typed = message.interpreted is None and not message.text.startswith("/")
-        pause = await self._care_pause_of(session, conversation)
+        pause = await self.care_pause_of(session, conversation)
         if pause is not None:  # in their own words, they can still ask us to stop writing
             return None if typed else await self._paused_for_care(session, conversation, message, pause, now)
         handoff = await open_handoff(session, conversation.id)
@@ -314,7 +312,7 @@ class CustomerState:
         return decision
 
     @staticmethod
-    async def _care_pause_of(session: AsyncSession, conversation: Conversation) -> str | None:
+    async def care_pause_of(session: AsyncSession, conversation: Conversation) -> str | None:
         """Why the person in this conversation may hear nothing about money: their own care pause
         or, someone we cannot name yet, the care handoff of their address (a crisis by SMS holds on
         the same number's WhatsApp)."""

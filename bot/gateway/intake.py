@@ -119,7 +119,7 @@ class Gateway:
                 return delivery
             self._changed(inbound.conversation_id)
             if decision is None:
-                decision = await self.state.decide_with_intent(delivery.inbound_id)
+                decision = await self.state.decide_with_intent(delivery.inbound_id, inbound.text)
             delivery.replies = decision.replies
             if decision.pause_assistant:
                 await self.pause_assistant(inbound.conversation_id)
@@ -153,7 +153,7 @@ class Gateway:
                 address,
                 self.catalog.resolve_language(guess),
                 customer.id if customer else None,
-                language_source="profile" if customer else ("telegram" if app_language else "default"),
+                language_source="profile" if customer else (channel.name if app_language else "default"),
             )
             if customer_id is not None and customer is not None and conversation.customer_id != customer.id:
                 conversation.customer_id = customer.id

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.engine import Database
 from bot.db.models import Conversation, Message, MessageStatus
 from bot.db.types import utcnow
-from bot.domain.pauses import care_pause
 from bot.gateway.assistant import AssistantUnavailable, RasaClient
 from bot.gateway.customer_state import CustomerState
 from bot.gateway.replies import Replies
@@ -47,8 +46,8 @@ class AssistantTurn:
                 )
             )
             # A person took the conversation while these waited (or the customer is paused for care).
-            with_person = await bot_is_paused(session, conversation_id) or await care_pause(
-                session, conversation.customer_id
+            with_person = await bot_is_paused(session, conversation_id) or await self.state.care_pause_of(
+                session, conversation
             )
         if with_person:
             async with self.db.transaction() as session:
