@@ -25,6 +25,7 @@ REQUEST_SLOTS = [
     "frequency",
     "payment_choice",
     "hardship_option",
+    "first_payment",
     "request_stop",
     "form_retries",
 ]

@@ -40,8 +40,9 @@ async def send_payment_link(
 def _amount_asked(tracker: Tracker, context: Verified) -> int:
     if tracker.get_slot("payment_choice") == "full":
         return context.account.balance_minor
-    said = tracker.get_slot("amount")
-    read = read_amount(str(said), tracker, context) if said else None
-    if read and read["amount"].isdigit() and int(read["amount"]) > 0:
-        return int(read["amount"])
+    said = str(tracker.get_slot("amount") or "")
+    # Digits are minor units the form already read; words ("$50 today") are read here.
+    read = said if said.isdigit() else (read_amount(said, tracker, context) or {}).get("amount", "")
+    if read.isdigit() and int(read) > 0:
+        return int(read)
     return context.account.overdue_minor or context.account.balance_minor

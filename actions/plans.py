@@ -11,9 +11,16 @@ from actions.base import ConcordAction
 from actions.fulfil import explain_unverified, reset_request
 from actions.request_form import BY_DATE, IN_PAYMENTS
 from actions.services import catalog, creditor, database, language, verified
-from bot.domain.arrangements import OutsidePolicy, agree_instalment_plan
+from bot.domain.arrangements import OutsidePolicy, active_plan, agree_instalment_plan, still_to_pay
 from bot.domain.money import Money
-from bot.domain.plans import Instalment, OfferNote, Plan, offer_plans
+from bot.domain.plans import (
+    Instalment,
+    OfferNote,
+    Plan,
+    first_payment_date,
+    latest_first_payment,
+    offer_plans,
+)
 from bot.domain.schedule import Frequency
 
 OFFER_RESPONSES = {
@@ -43,16 +50,29 @@ class ActionOfferPlans(ConcordAction):
             finish_by = date.fromisoformat(tracker.get_slot("date"))
         if amount.startswith(IN_PAYMENTS):
             count = int(amount.removeprefix(IN_PAYMENTS))
+        policy = creditor().arrangements
+        starting = (
+            date.fromisoformat(tracker.get_slot("first_payment"))
+            if tracker.get_slot("first_payment")
+            else None
+        )
+        if starting is not None and first_payment_date(context.today, policy, starting) != starting:
+            dispatcher.utter_message(
+                response="utter_plan_start_not_possible",
+                date=context.long_date(starting),
+                latest=context.long_date(latest_first_payment(context.today, policy)),
+            )
         offer = offer_plans(
             balance,
             context.today,
-            creditor().arrangements,
+            policy,
             frequency=_frequency(tracker.get_slot("frequency")),
             affordable=context.money(int(amount))
             if amount and amount.isdigit() and int(amount) > 0
             else None,
             finish_by=finish_by,
             count=count,
+            starting=starting,
         )
         if not offer.plans:
             dispatcher.utter_message(response="utter_plan_too_small", balance=context.show(balance.minor))
@@ -87,9 +107,16 @@ class ActionShowPlan(ConcordAction):
         choice = chosen_option(tracker)
         async with database().session() as session:
             context = await verified(session, tracker)
-        if choice is None or context is None:
-            dispatcher.utter_message(response="utter_which_plan")
-            return [SlotSet("plan_choice", None)]
+            if choice is None or context is None:
+                dispatcher.utter_message(response="utter_which_plan")
+                return [SlotSet("plan_choice", None)]
+            current = await active_plan(session, context.account.id)
+            if current is not None:  # shown before the question, so agreeing is agreeing to replace it
+                dispatcher.utter_message(
+                    response="utter_plan_replaces",
+                    reference=current.reference,
+                    left=context.show(still_to_pay(current)),
+                )
         plan = _from_slot(tracker.get_slot("plan_offer")[choice - 1], context.account.currency)
         schedule = "\n".join(
             f"{n}. {context.short_date(i.due)}: {i.amount.format(context.locale)}"

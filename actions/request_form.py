@@ -35,6 +35,8 @@ MAX_UNREADABLE = 2
 NOT_SURE = "not_sure"
 BY_DATE = "by_date"
 IN_PAYMENTS = "payments:"  # "payments:6", the customer asked for six instalments
+# "thanks, that's all" ends the chat; it never answers "how much?" with "all".
+CLOSING_INTENTS = {"goodbye", "thank"}
 
 
 def details_needed(request: str | None, tracker: Tracker) -> list[str]:
@@ -57,7 +59,7 @@ class ValidateRequestForm(ConcordFormValidation):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        kept = _answer_not_a_new_request(tracker)
+        kept = _answer_not_a_new_request(tracker) or _details_said_up_front(tracker)
         tracker.add_slots(kept)
         return kept + await super().run(dispatcher, tracker, domain)
 
@@ -68,21 +70,6 @@ class ValidateRequestForm(ConcordFormValidation):
             return []
         identity = [] if tracker.get_slot("verified") else IDENTITY
         return identity + details_needed(tracker.get_slot("pending_request"), tracker)
-
-    async def extract_frequency(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return _said_up_front(tracker, "frequency", lambda text: read_frequency(text, tracker))
-
-    async def extract_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        if tracker.get_slot("pending_request") not in {"request_payment_plan", "make_payment"}:
-            return {}
-        return _said_up_front(
-            tracker,
-            "amount",
-            lambda text: text if mentions_money(text, language(tracker), catalog()) else None,
-        )
-
-    async def extract_date(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return _said_up_front(tracker, "date", lambda text: text if _has_date(text, tracker) else None)
 
     def validate_account_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -165,6 +152,8 @@ class ValidateRequestForm(ConcordFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         choice = catalog().recognise("payment_choice", str(value), language(tracker))
+        if choice is None and mentions_money(str(value), language(tracker), catalog()):
+            return {"payment_choice": None, "amount": str(value), "form_retries": 0}  # "just $50 please"
         if choice is None:
             return _unreadable(dispatcher, tracker, "payment_choice", "utter_invalid_payment_choice")
         return {"payment_choice": choice, "form_retries": 0}
@@ -273,14 +262,19 @@ def _answer_not_a_new_request(tracker: Tracker) -> list[EventType]:
     readers = {
         "frequency": lambda: read_frequency(text, tracker),
         "hardship_option": lambda: catalog().recognise("hardship_option", text, language(tracker)),
-        "payment_choice": lambda: catalog().recognise("payment_choice", text, language(tracker)),
+        "payment_choice": lambda: (
+            catalog().recognise("payment_choice", text, language(tracker))
+            or mentions_money(text, language(tracker), catalog())
+            or None
+        ),
         "amount": lambda: (
             text if mentions_money(text, language(tracker), catalog()) or text.strip().isdigit() else None
         ),
         "date": lambda: text if _has_date(text, tracker) else None,
     }
     reader = readers.get(asked)
-    if reader is None or tracker.get_slot(asked) is not None or reader() is None:
+    closing = (tracker.latest_message.get("intent") or {}).get("name") in CLOSING_INTENTS
+    if reader is None or closing or tracker.get_slot(asked) is not None or reader() is None:
         return []
     previous = _request_before_latest_message(tracker)
     kept = (
@@ -302,14 +296,60 @@ def _request_before_latest_message(tracker: Tracker) -> str | None:
     )
 
 
-def _said_up_front(tracker: Tracker, slot: str, read) -> dict[str, Any]:
-    """A detail given in the message that made the request, before we asked for it."""
+def _details_said_up_front(tracker: Tracker) -> list[EventType]:
+    """How much, how often and when, given in the message that makes the request ("can I pay $50
+    today", "I can do 20 bucks every two weeks starting next Friday"), before we ask for them.
+
+    A message the classifier read as just information ("20 bucks every two weeks") makes the
+    request its details describe: a frequency or a number of payments asks for a plan, an amount
+    to pay, a date alone for more time.
+    """
     latest = tracker.latest_message or {}
-    made_request = (latest.get("intent") or {}).get("name") == tracker.get_slot("pending_request")
-    if not made_request or tracker.get_slot(slot) is not None or tracker.get_slot("requested_slot") == slot:
-        return {}
-    value = read(latest.get("text") or "")
-    return {slot: value} if value is not None else {}
+    intent = (latest.get("intent") or {}).get("name")
+    request = tracker.get_slot("pending_request")
+    if tracker.get_slot("requested_slot") is not None or intent not in {request, "inform", "nlu_fallback"}:
+        return []
+    text = latest.get("text") or ""
+    lang = language(tracker)
+    count = _instalment_count(text, lang)
+    said = {
+        "frequency": read_frequency(text, tracker),
+        "amount": text if count or mentions_money(text, lang, catalog()) else None,
+        "date": text if _has_date(text, tracker) else None,
+    }
+    request = request or _request_described(said, count)
+    if request is None:
+        return []
+    wanted = {
+        "make_payment": ["amount"],
+        "request_payment_plan": ["frequency", "amount"],
+        "request_extension": ["date"],
+    }.get(request, [])
+    events = [SlotSet(slot, said[slot]) for slot in wanted if said[slot] and tracker.get_slot(slot) is None]
+    if request == "request_payment_plan" and (start := first_payment_said(text, tracker)):
+        events.append(SlotSet("first_payment", start))
+    if request != tracker.get_slot("pending_request"):
+        events.insert(0, SlotSet("pending_request", request))
+    return events
+
+
+def _request_described(said: dict[str, str | None], count: int | None) -> str | None:
+    if said["frequency"] or count:
+        return "request_payment_plan"
+    if said["amount"]:
+        return "make_payment"
+    if said["date"]:
+        return "request_extension"
+    return None
+
+
+def first_payment_said(text: str, tracker: Tracker) -> str | None:
+    """ "… starting next Friday", "… from the 15th": when a plan's first payment should be."""
+    after = catalog().after("plan_start", text, language(tracker))
+    if after is None:
+        return None
+    chosen = parse_future_date(after, language(tracker), datetime.now(UTC).date(), catalog())
+    return chosen.isoformat() if chosen else None
 
 
 def _has_date(text: str, tracker: Tracker) -> bool:

@@ -95,15 +95,34 @@ class ActionRecordDispute(ConcordAction):
             )
             # A person looks into it; the customer can go on with the assistant until they do.
             await request_handoff(session, tracker.sender_id, HandoffReason.DISPUTE, pause_bot=False)
-        policy = creditor()
         dispatcher.utter_message(response="utter_dispute_recorded")
-        dispatcher.utter_message(
-            response="utter_how_to_check_genuine",
-            creditor=policy.name,
-            phone=policy.phone,
-            website=policy.website,
-        )
+        tell_how_to_check_genuine(dispatcher)
         return [SlotSet("pending_request", None)]
+
+
+def tell_how_to_check_genuine(dispatcher: CollectingDispatcher) -> None:
+    policy = creditor()
+    dispatcher.utter_message(
+        response="utter_how_to_check_genuine",
+        creditor=policy.name,
+        phone=policy.phone,
+        website=policy.website,
+    )
+
+
+class ActionHowToCheckGenuine(ConcordAction):
+    """ "Is this a scam?": how to check it is really the creditor, through a number or site the
+    customer already trusts. Nothing is recorded against anyone: the person asking may not be
+    the customer, and doubting a message is not disputing a debt."""
+
+    def name(self) -> str:
+        return "action_how_to_check_genuine"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        tell_how_to_check_genuine(dispatcher)
+        return []
 
 
 class ActionChangeLanguage(ConcordAction):
@@ -126,7 +145,8 @@ class ActionChangeLanguage(ConcordAction):
 
 
 class ActionFallback(ConcordAction):
-    """Not understood: ask to rephrase once; the second time in a row, bring in a person."""
+    """Not understood: ask to rephrase once; the second time in a row, offer the likeliest things
+    the customer may want as choices; the third, bring in a person. Never a loop."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -134,22 +154,75 @@ class ActionFallback(ConcordAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if _fallbacks_in_a_row(tracker) < 2:
-            dispatcher.utter_message(response="utter_rephrase")
+        misread = _misread_in_a_row(tracker)
+        if misread and _last_bot_action(tracker) in ASKED_ANYTHING_ELSE and _leaning(misread[0]) <= ENDINGS:
+            # "no, eso es todo, gracias": torn between no and goodbye, both of which end kindly here.
+            dispatcher.utter_message(response="utter_goodbye")
             return []
-        dispatcher.utter_message(response="utter_handoff_not_understood")
-        return await hand_to_a_person(dispatcher, tracker, HandoffReason.NOT_UNDERSTOOD)
+        if len(misread) < 2:
+            dispatcher.utter_message(response="utter_rephrase")
+        elif len(misread) == 2:
+            options = [
+                {"values": {"choice": intent}, "payload": f"/{intent}"} for intent in likeliest(misread)
+            ]
+            dispatcher.utter_message(response="utter_not_understood_choices", options=options)
+        else:
+            dispatcher.utter_message(response="utter_handoff_not_understood")
+            return await hand_to_a_person(dispatcher, tracker, HandoffReason.NOT_UNDERSTOOD)
+        return []
 
 
-def _fallbacks_in_a_row(tracker: Tracker) -> int:
-    count = 0
+# What a customer can ask for with one tap when we could not read them; a person is always offered too.
+CHOICES = (
+    "check_balance",
+    "request_payment_plan",
+    "request_extension",
+    "make_payment",
+    "cannot_pay_hardship",
+    "ask_due_date",
+    "already_paid",
+    "verify_genuine",
+    "wrong_person",
+)
+SHOWN_CHOICES = 3
+
+
+def likeliest(misread: list[dict[str, Any]]) -> list[str]:
+    """The choices the classifier leaned to across the misread messages, most likely first,
+    topped up with the commonest requests."""
+    weight: dict[str, float] = {}
+    for parse in misread:
+        for ranked in parse.get("intent_ranking") or []:
+            if ranked.get("name") in CHOICES:
+                weight[ranked["name"]] = weight.get(ranked["name"], 0.0) + float(
+                    ranked.get("confidence") or 0
+                )
+    ranked = sorted(weight, key=lambda name: (-weight[name], CHOICES.index(name)))
+    return list(dict.fromkeys(ranked + list(CHOICES)))[:SHOWN_CHOICES]
+
+
+# Actions that end with "Is there anything else I can help with?", and what says no to it.
+ASKED_ANYTHING_ELSE = {"action_fulfil_request", "action_agree_plan", "utter_you_are_welcome"}
+ENDINGS = {"deny", "goodbye", "thank"}
+
+
+def _leaning(parse: dict[str, Any]) -> set[str]:
+    """The two intents the classifier was torn between (none if it had no ranking)."""
+    ranked = [r["name"] for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    return set(ranked[:2]) or {"nlu_fallback"}
+
+
+def _misread_in_a_row(tracker: Tracker) -> list[dict[str, Any]]:
+    """The parses of the customer's latest messages that were not understood, latest first."""
+    misread = []
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
-        if (event.get("parse_data") or {}).get("intent", {}).get("name") != "nlu_fallback":
+        parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") != "nlu_fallback":
             break
-        count += 1
-    return count
+        misread.append(parse)
+    return misread
 
 
 def _last_bot_action(tracker: Tracker) -> str | None:

@@ -172,6 +172,21 @@ class Catalog:
             said = regex.sub(bounded, " ", said)
         return " ".join(said.split())
 
+    def after(self, group: str, text: str, language: str | None) -> str | None:
+        """What follows the first of the group's phrases in the text ("… starting next Friday" →
+        "next friday"), case and width folded; None when no phrase is there."""
+        said = unicodedata.normalize("NFKC", text).casefold()
+        found = None
+        for phrase, _ in self._phrases(group, language):
+            escaped = regex.escape(phrase)
+            bounded = escaped if _UNSPACED.search(phrase) else rf"(?<![\w\p{{M}}]){escaped}(?![\w\p{{M}}])"
+            match = regex.search(bounded, said)
+            if match and (found is None or match.start() < found.start()):
+                found = match
+        if found is None:
+            return None
+        return said[found.end() :].strip(" ,.!?") or None
+
     def meanings(self, group: str, language: str | None) -> dict[str, str]:
         """The group's phrases (normalised) and what each means, the customer's language first."""
         return {phrase: meaning for phrase, meaning in reversed(list(self._phrases(group, language)))}

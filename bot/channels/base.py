@@ -17,8 +17,6 @@ class Allows:
     window_hours: int | None = None
     # Whether we may write first at all (Telegram: only to a chat that pressed Start; web: never).
     business_may_start: bool = True
-    # Buttons are shown as numbered lines, and "2" picks the second one.
-    numbered_options: bool = False
     # Addresses are phone numbers (E.164): a number on a customer's record says whose it is.
     phone_numbers: bool = False
     # What the customer sends to stop, start again or get help (locales say "reply {stop}").

@@ -7,7 +7,7 @@ from bot.channels.twilio import TwilioChannel
 
 class SMSChannel(TwilioChannel):
     name = "sms"
-    allows = Allows(numbered_options=True, phone_numbers=True)
+    allows = Allows(phone_numbers=True)
 
     def format(self, text: str, buttons: list[dict[str, str]]) -> list[Part]:
         return as_sms(text, buttons)

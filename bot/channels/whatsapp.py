@@ -11,7 +11,7 @@ from bot.channels.twilio import TwilioChannel
 class WhatsAppChannel(TwilioChannel):
     name = "whatsapp"
     prefix = "whatsapp:"
-    allows = Allows(window_hours=24, numbered_options=True, phone_numbers=True)
+    allows = Allows(window_hours=24, phone_numbers=True)
 
     def __init__(self, *args: str, template_sid: str = "") -> None:
         super().__init__(*args)

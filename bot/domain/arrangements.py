@@ -47,6 +47,11 @@ async def active_plan(session: AsyncSession, account_id: int) -> Arrangement | N
     )
 
 
+def still_to_pay(arrangement: Arrangement) -> int:
+    """Minor units of the arrangement's instalments not yet paid."""
+    return sum(i.amount_minor for i in arrangement.instalments if i.status != InstalmentStatus.PAID)
+
+
 async def next_instalment(session: AsyncSession, account_id: int) -> Instalment | None:
     plan = await active_plan(session, account_id)
     if plan is None:

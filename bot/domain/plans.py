@@ -74,9 +74,16 @@ def today_for(timezone: str, now: datetime) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
-def first_payment_date(today: date, policy: ArrangementPolicy) -> date:
-    """A week from today gives time to prepare, within the creditor's first-payment window."""
+def first_payment_date(today: date, policy: ArrangementPolicy, asked: date | None = None) -> date:
+    """The day the customer asked for if the creditor's first-payment window allows it; else a
+    week from today, which gives time to prepare."""
+    if asked is not None and today < asked <= latest_first_payment(today, policy):
+        return asked
     return today + timedelta(days=min(7, policy.first_payment_within_days))
+
+
+def latest_first_payment(today: date, policy: ArrangementPolicy) -> date:
+    return today + timedelta(days=policy.first_payment_within_days)
 
 
 def split_evenly(total: Money, count: int) -> list[Money]:
@@ -118,7 +125,7 @@ def fits_policy(plan: Plan, balance: Money, today: date, policy: ArrangementPoli
         and plan.total == balance
         and all(i.amount.minor >= smallest for i in plan.instalments)
         and all(a < b for a, b in pairwise(dates))
-        and today < plan.first_due <= today + timedelta(days=policy.first_payment_within_days)
+        and today < plan.first_due <= latest_first_payment(today, policy)
         and plan.last_due <= today + timedelta(days=policy.longest_term_days)
     )
 
@@ -131,9 +138,10 @@ def offer_plans(
     affordable: Money | None = None,
     finish_by: date | None = None,
     count: int | None = None,
+    starting: date | None = None,
 ) -> Offer:
-    """Up to three plans, the customer's own choice of frequency first."""
-    first = first_payment_date(today, policy)
+    """Up to three plans, the customer's own choice of frequency (and first payment day) first."""
+    first = first_payment_date(today, policy, starting)
     frequencies = _frequencies(policy, frequency)
     longest = {f: most_instalments(balance, f, first, today, policy) for f in frequencies}
     if not any(longest.values()):

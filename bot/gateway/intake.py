@@ -162,7 +162,7 @@ class Gateway:
                 )
             text, interpreted = incoming.text, incoming.interpreted
             buttons = await recent_buttons(session, conversation.id, messages=3 if interpreted else 1)
-            if channel.allows.numbered_options and interpreted is None:
+            if interpreted is None:  # "2" picks the second option, on every channel
                 interpreted = chosen_option(text, [b["payload"] for b in buttons])
             elif interpreted is not None and incoming.keyword is None:
                 # A tapped button is on record as the customer saw it, its payload for the assistant.

@@ -19,7 +19,7 @@ from bot.domain.money import Money
 from bot.domain.policy import load_policy
 from bot.people.handoff import waiting_notice
 from tests.conftest import REPORTS
-from tests.integration.chat_client import ChatClient, bot_texts
+from tests.integration.chat_client import ChatClient
 from tests.integration.phone import Phone
 from tests.stack import TWILIO
 
@@ -259,18 +259,4 @@ async def test_an_agent_decides_a_hardship_request_and_every_step_is_audited(sta
     finally:
         await database.close()
     assert actions == ["handoff_claimed", "hardship_adjust", "note_added", "handoff_closed"]
-    await customer.close()
-
-
-async def test_two_messages_not_understood_in_a_row_bring_in_a_person(stack, catalog, console):
-    vera = await console("vera", ["en"])
-    customer = await ChatClient.connect(stack.ws_url, language="en", origin=stack.api_url)
-    first = bot_texts(await customer.say("the purple elephant sings"))
-    assert first == [catalog.render("utter_rephrase", "en").text]
-    second = bot_texts(await customer.say("what about the thing"))
-    assert second[0] == catalog.render("utter_handoff_not_understood", "en").text
-    queued = await vera.frame_where(_in_queue(customer.conversation_id))
-    assert [i["reason"] for i in queued["queue"] if i["conversation_id"] == customer.conversation_id] == [
-        "not_understood"
-    ]
     await customer.close()
