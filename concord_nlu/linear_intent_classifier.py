@@ -1,5 +1,5 @@
-"""Intent classification with a linear support vector machine over the pipeline's sparse
-features (Rasa 3.6).
+"""Intent classification with a linear support vector machine over the pipeline's features
+(Rasa 3.6): TF-IDF weighted n-gram counts beside a sentence embedding.
 
 Why not DIET: on the same features and data, a linear SVM over their TF-IDF weights recognised
 more of the held-out messages of the eleven languages (README, "Understanding"), as it usually
@@ -32,6 +32,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
+from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -83,9 +84,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     ) -> LinearIntentClassifier:
         return cls(config, model_storage, resource)
 
-    def _new_model(self) -> Pipeline:
+    def _new_model(self, sparse_width: int, width: int) -> Pipeline:
+        """TF-IDF weights for the counted n-grams; dense features (a sentence embedding) as they are."""
+        counted = np.arange(width) < sparse_width
         return make_pipeline(
-            TfidfTransformer(sublinear_tf=True),
+            ColumnTransformer(
+                [("tfidf", TfidfTransformer(sublinear_tf=True), counted)],
+                remainder="passthrough",
+                sparse_threshold=1.0,
+            ),
             LinearSVC(C=self._config["C"], random_state=self._config["random_seed"]),
         )
 
@@ -95,12 +102,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             self.persist()
             return self._resource
         features = _features(examples)
+        sparse_width = examples[0].get_sparse_features(TEXT)[1].features.shape[1]
         intents = np.array([e.get(INTENT) for e in examples])
         folds = StratifiedKFold(self._config["folds"], shuffle=True, random_state=self._config["random_seed"])
         held_out_scores = cross_val_predict(
-            self._new_model(), features, intents, cv=folds, method="decision_function"
+            self._new_model(sparse_width, features.shape[1]),
+            features,
+            intents,
+            cv=folds,
+            method="decision_function",
         )
-        self._model = self._new_model().fit(features, intents)
+        self._model = self._new_model(sparse_width, features.shape[1]).fit(features, intents)
         self._temperature = _fitted_temperature(
             held_out_scores, np.searchsorted(self._model.classes_, intents)
         )

@@ -15,8 +15,8 @@ from bot.understanding.nlu_data import examples_by_intent, examples_by_intent_fi
 from tests.conftest import REPORTS
 from tests.rasa.conftest import parse_with_rasa
 
-# Issue 5 asks 0.90 in every language.
-BAR = 0.90
+# At least this accuracy in every language (and English macro-F1).
+BAR = 0.92
 # Short messages ("gracias", "no") are often in the training data too and do not count, so a
 # short intent may keep only a few; a language keeps at least 200 in all.
 AT_LEAST_PER_INTENT = 3
