@@ -125,6 +125,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         features = _features(messages, width=self._model.n_features_in_)
         confidences = softmax(self._model.decision_function(features) / self._temperature, axis=1)
         names = self._model.classes_
+        # Nothing to read (a photo without a caption): no intent stands out, so the fallback answers.
+        confidences[[_empty(m) for m in messages]] = 1 / len(names)
         for message, row in zip(messages, confidences, strict=True):
             ranking = [{"name": str(names[i]), "confidence": float(row[i])} for i in np.argsort(-row)]
             message.set(INTENT, ranking[0], add_to_output=True)
@@ -162,7 +164,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 def _features(messages: list[Message], width: int | None = None) -> scipy.sparse.csr_matrix:
     """Each message's sentence-level features from the featurizers before this component. Some
     featurizers add nothing for an empty message (a photo with no caption), so it gets a row of
-    zeros `width` wide: no intent stands out and the fallback answers."""
+    zeros `width` wide."""
     rows = []
     for message in messages:
         if _empty(message):
