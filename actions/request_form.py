@@ -326,7 +326,7 @@ def _details_said_up_front(tracker: Tracker) -> list[EventType]:
         "request_extension": ["date"],
     }.get(request, [])
     events = [SlotSet(slot, said[slot]) for slot in wanted if said[slot] and tracker.get_slot(slot) is None]
-    if request == "request_payment_plan" and (start := first_payment_said(text, tracker)):
+    if request == "request_payment_plan" and (start := _first_payment_said(text, tracker)):
         events.append(SlotSet("first_payment", start))
     if request != tracker.get_slot("pending_request"):
         events.insert(0, SlotSet("pending_request", request))
@@ -343,7 +343,7 @@ def _request_described(said: dict[str, str | None], count: int | None) -> str | 
     return None
 
 
-def first_payment_said(text: str, tracker: Tracker) -> str | None:
+def _first_payment_said(text: str, tracker: Tracker) -> str | None:
     """ "… starting next Friday", "… from the 15th": when a plan's first payment should be."""
     after = catalog().after("plan_start", text, language(tracker))
     if after is None:
