@@ -207,7 +207,8 @@ ENDINGS = {"deny", "goodbye", "thank"}
 
 
 def _leaning(parse: dict[str, Any]) -> set[str]:
-    """The two intents the classifier was torn between (none if it had no ranking)."""
+    """The two intents the classifier was torn between; without a ranking, only the fallback
+    (which is no ending)."""
     ranked = [r["name"] for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
     return set(ranked[:2]) or {"nlu_fallback"}
 
