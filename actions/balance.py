@@ -4,7 +4,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.services import Verified
+from actions.services import Verified, catalog
 from bot.domain.accounts import account_summary
 from bot.domain.arrangements import next_instalment
 
@@ -12,7 +12,9 @@ from bot.domain.arrangements import next_instalment
 async def tell_balance(
     dispatcher: CollectingDispatcher, tracker: Tracker, session: AsyncSession, context: Verified
 ):
-    dispatcher.utter_message(response="utter_balance", **_summary(context))
+    # "fees included: $0.00" says nothing: without fees the sentence leaves them out.
+    response = "utter_balance" if context.account.fees_minor else "utter_balance_no_fees"
+    dispatcher.utter_message(response=response, **_summary(context))
     dispatcher.utter_message(response="utter_anything_else")
 
 
@@ -23,7 +25,7 @@ async def tell_due_date(
     if instalment is not None:
         dispatcher.utter_message(
             response="utter_next_instalment",
-            first_name=_summary(context)["first_name"],
+            name=_summary(context)["name"],
             amount=context.show(instalment.amount_minor),
             due_date=context.long_date(instalment.due_date),
             reference=instalment.arrangement.reference,
@@ -41,4 +43,5 @@ async def tell_minimum_payment(
 
 
 def _summary(context: Verified) -> dict[str, str]:
-    return account_summary(context.account, context.customer, context.now, context.locale)
+    address = catalog().address[catalog().resolve_language(context.language)]
+    return account_summary(context.account, context.customer, context.now, context.locale, address)

@@ -27,7 +27,7 @@ from actions.services import (
 from bot.domain import arrangements, verification
 from bot.domain.identity import normalise_reference, parse_date_of_birth
 from bot.understanding.amounts import mentions_money, parse_amount, parse_count
-from bot.understanding.dates import parse_future_date
+from bot.understanding.dates import date_ending, parse_future_date
 
 IDENTITY = ["account_reference", "date_of_birth"]
 # Unreadable answers in a row before we offer a way out instead of asking again.
@@ -345,10 +345,13 @@ def _request_described(said: dict[str, str | None], count: int | None) -> str | 
 
 def _first_payment_said(text: str, tracker: Tracker) -> str | None:
     """ "… starting next Friday", "… from the 15th": when a plan's first payment should be."""
-    after = catalog().after("plan_start", text, language(tracker))
-    if after is None:
+    lang, today = language(tracker), datetime.now(UTC).date()
+    if (after := catalog().after("plan_start", text, lang)) is not None:
+        chosen = parse_future_date(after, lang, today, catalog())
+    elif (before := catalog().before("plan_start_after_date", text, lang)) is not None:
+        chosen = date_ending(before, lang, today, catalog())  # "来週の金曜日から", "अगले शुक्रवार से"
+    else:
         return None
-    chosen = parse_future_date(after, language(tracker), datetime.now(UTC).date(), catalog())
     return chosen.isoformat() if chosen else None
 
 

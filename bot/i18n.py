@@ -4,6 +4,11 @@ A locale file has `responses` (what we say), `interface` (the web chat widget's 
 `weekly` reads in that language), `words` (phrases that tell us what a customer meant, such
 as "every fortnight") and `names` (what people call the language). Adding a language is
 adding a file.
+
+A language written in two scripts has a file per script: `hi-Latn.yml` says `variant_of: hi`
+and `script: Latn`, holds responses, interface and terms in that script, and reads customers'
+phrases and dates with the words of `hi`. A reply is in the script the customer writes
+(`as_written`).
 """
 
 import re
@@ -44,6 +49,7 @@ def formatting_locale(language: str, customer_locale: str) -> str:
     not the Malay month name of their profile's ms_MY.
     """
     territory = Locale.parse(customer_locale).territory
+    language = language.replace("-", "_")  # a script variant: hi-Latn is Babel's hi_Latn
     for candidate in (f"{language}_{territory}" if territory else None, language, customer_locale):
         if candidate:
             try:
@@ -65,6 +71,10 @@ class Catalog:
         self.default_language = default_language
         self.languages: dict[str, dict[str, Any]] = {}
         self.terms: dict[str, dict[str, dict[str, str]]] = {}
+        self.address: dict[str, str] = {}
+        # A script variant's language ("hi-Latn" → "hi"), and the script each variant is written in.
+        self.base: dict[str, str] = {}
+        self.scripts: dict[str, str] = {}
         self.interface: dict[str, dict[str, str]] = {}
         self._normalised_words: dict[str, dict[str, list[tuple[str, str]]]] = {}
         self.names: dict[str, str] = {}
@@ -76,6 +86,8 @@ class Catalog:
             language = path.stem
             self.languages[language] = data.get("responses", {})
             self.terms[language] = data.get("terms", {})
+            # Which of a customer's names this language addresses them by: given, family or full.
+            self.address[language] = data.get("address", "given")
             self.interface[language] = data.get("interface", {})
             self._normalised_words[language] = _normalised_phrases(data.get("words", {}))
             self.own_names[language] = data.get("name", language)
@@ -83,10 +95,17 @@ class Catalog:
             self.not_names[language] = {_normalise(word) for word in data.get("not_language_names", [])}
             # The languages dateparser should read this language's dates as (Tagalog: "tl" and "fil").
             self.date_languages[language] = data.get("date_languages", [language])
+            self.base[language] = data.get("variant_of", language)
+            if "script" in data:
+                self.scripts[language] = data["script"]  # ISO 15924, e.g. Latn
             for name in [language, data.get("name", language), *data.get("names", [])]:
                 self.names[name.casefold()] = language
         if default_language not in self.languages:
             raise ValueError(f"no locale file for the default language {default_language!r}")
+        for variant, base in self.base.items():
+            if base != variant:
+                self._normalised_words[variant] = self._normalised_words[base]
+                self.date_languages[variant] = self.date_languages[base]
 
     def supports(self, language: str | None) -> bool:
         return language in self.languages
@@ -97,6 +116,24 @@ class Catalog:
 
     def keys(self, language: str) -> set[str]:
         return set(self.languages[language])
+
+    def variants(self) -> set[str]:
+        """Languages that are another language in another script ("hi-Latn")."""
+        return {language for language, base in self.base.items() if base != language}
+
+    def as_written(self, language: str, text: str) -> str:
+        """`language`, or its variant in the script most of the text's letters are in: "mera
+        balance kitna hai" is hi-Latn, "मेरा बैलेंस" is hi. Text without letters changes nothing."""
+        base = self.base.get(language, language)
+        family = [v for v, b in self.base.items() if b == base]
+        counts = {
+            v: len(regex.findall(rf"\p{{sc={self.scripts[v]}}}", text)) for v in family if v in self.scripts
+        }
+        letters = len(regex.findall(r"\p{L}", text))
+        if not counts or not letters:
+            return language
+        variant, most = max(counts.items(), key=lambda item: item[1])
+        return variant if most * 2 > letters else base
 
     def resolve_language(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language
@@ -175,6 +212,16 @@ class Catalog:
     def after(self, group: str, text: str, language: str | None) -> str | None:
         """What follows the first of the group's phrases in the text ("… starting next Friday" →
         "next friday"), case and width folded; None when no phrase is there."""
+        said, found = self._first(group, text, language)
+        return said[found.end() :].strip(" ,.!?") or None if found else None
+
+    def before(self, group: str, text: str, language: str | None) -> str | None:
+        """What precedes the first of the group's phrases, for words that follow what they mark
+        ("来週の金曜日から" → "来週の金曜日"), case and width folded; None when no phrase is there."""
+        said, found = self._first(group, text, language)
+        return said[: found.start()].strip(" ,.!?、，") or None if found else None
+
+    def _first(self, group: str, text: str, language: str | None) -> tuple[str, regex.Match | None]:
         said = unicodedata.normalize("NFKC", text).casefold()
         found = None
         for phrase, _ in self._phrases(group, language):
@@ -183,9 +230,7 @@ class Catalog:
             match = regex.search(bounded, said)
             if match and (found is None or match.start() < found.start()):
                 found = match
-        if found is None:
-            return None
-        return said[found.end() :].strip(" ,.!?") or None
+        return said, found
 
     def meanings(self, group: str, language: str | None) -> dict[str, str]:
         """The group's phrases (normalised) and what each means, the customer's language first."""

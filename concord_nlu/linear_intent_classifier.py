@@ -14,6 +14,8 @@ scores go through a softmax whose temperature is fitted on out-of-fold scores du
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -57,6 +59,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "C": 1.0,  # inverse regularisation strength of the SVM
             "folds": 5,  # for the out-of-fold scores the temperature is fitted on
             "random_seed": 1,
+            # Sounds that say no more than a pause ("hmm", "umm", "うーん"): alone in a message
+            # they are no intent at all, so "hmm" never agrees to a plan. Regular expressions,
+            # matched against the whole message without punctuation, case folded.
+            "sounds_without_meaning": [],
             RANKING_LENGTH: LABEL_RANKING_LENGTH,
         }
 
@@ -73,6 +79,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._resource = resource
         self._model = model
         self._temperature = temperature
+        self._sounds = re.compile(
+            "|".join(f"(?:{p})" for p in self._config["sounds_without_meaning"]) or "(?!)"
+        )
 
     @classmethod
     def create(
@@ -125,8 +134,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         features = _features(messages, width=self._model.n_features_in_)
         confidences = softmax(self._model.decision_function(features) / self._temperature, axis=1)
         names = self._model.classes_
-        # Nothing to read (a photo without a caption): no intent stands out, so the fallback answers.
-        confidences[[_empty(m) for m in messages]] = 1 / len(names)
+        # Nothing to read (a photo without a caption, a "hmm"): no intent stands out, so the
+        # fallback answers.
+        confidences[[_empty(m) or self._only_sounds(m) for m in messages]] = 1 / len(names)
         for message, row in zip(messages, confidences, strict=True):
             ranking = [{"name": str(names[i]), "confidence": float(row[i])} for i in np.argsort(-row)]
             message.set(INTENT, ranking[0], add_to_output=True)
@@ -134,6 +144,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 ranking = ranking[: self._config[RANKING_LENGTH]]
             message.set("intent_ranking", ranking, add_to_output=True)
         return messages
+
+    def _only_sounds(self, message: Message) -> bool:
+        said = "".join(
+            c for c in (message.get(TEXT) or "").casefold() if c == " " or unicodedata.category(c)[0] in "LMN"
+        )
+        return bool(self._sounds.fullmatch(" ".join(said.split())))
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as folder:

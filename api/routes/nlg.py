@@ -27,7 +27,12 @@ async def nlg(request: NLGRequest, state: AppState = Depends(app_state)) -> dict
     # An action that just switched language says so; otherwise the conversation's language as
     # the gateway sent it with the message (it may have changed outside Rasa), then the slot.
     language = request.arguments.get("language") or metadata.get("language") or slots.get("language")
-    values = {k: v for k, v in slots.items() if v is not None} | request.arguments
+    # The creditor's name is in every response that wants it ("I'm {creditor}'s assistant").
+    values = (
+        {"creditor": state.creditor.name}
+        | {k: v for k, v in slots.items() if v is not None}
+        | request.arguments
+    )
     try:
         rendered = state.catalog.render(request.response, language, values)
     except MissingValueError:

@@ -26,6 +26,8 @@ class DemoCustomer:
     minimum: int
     fees: int
     days_past_due: int
+    given_name: str | None = None
+    family_name: str | None = None  # none in a Malay name: "binti Ahmad" names the father
 
 
 DEMO_CUSTOMERS = [
@@ -45,6 +47,8 @@ DEMO_CUSTOMERS = [
         4_500,
         1_000,
         21,
+        given_name="Mia",
+        family_name="Thompson",
     ),
     DemoCustomer(
         "Budi Santoso",
@@ -62,6 +66,8 @@ DEMO_CUSTOMERS = [
         125_000_00,
         0,
         45,
+        given_name="Budi",
+        family_name="Santoso",
     ),
     DemoCustomer(
         "Maria Santos",
@@ -79,6 +85,8 @@ DEMO_CUSTOMERS = [
         1_000_00,
         0,
         9,
+        given_name="Maria",
+        family_name="Santos",
     ),
     DemoCustomer(
         "James Carter",
@@ -96,6 +104,8 @@ DEMO_CUSTOMERS = [
         5_000,
         2_900,
         63,
+        given_name="James",
+        family_name="Carter",
     ),
     DemoCustomer(
         "Nur Aisyah binti Ahmad",
@@ -113,6 +123,7 @@ DEMO_CUSTOMERS = [
         10_000,
         0,
         34,
+        given_name="Nur Aisyah",
     ),
     DemoCustomer(
         "Yuki Tanaka",
@@ -130,6 +141,8 @@ DEMO_CUSTOMERS = [
         5_000,
         550,
         88,
+        given_name="Yuki",
+        family_name="Tanaka",
     ),
     DemoCustomer(
         "Carlos Rivera",
@@ -147,6 +160,8 @@ DEMO_CUSTOMERS = [
         19_450,
         0,
         1,
+        given_name="Carlos",
+        family_name="Rivera",
     ),
 ]
 
@@ -159,6 +174,8 @@ async def seed_if_empty(session: AsyncSession, now: datetime | None = None) -> b
     for demo in DEMO_CUSTOMERS:
         customer = Customer(
             full_name=demo.name,
+            given_name=demo.given_name,
+            family_name=demo.family_name,
             date_of_birth=demo.born,
             phone_e164=demo.phone,
             language=demo.language,

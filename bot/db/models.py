@@ -70,6 +70,9 @@ class Customer(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    # How each language addresses the customer (locales: `address`); None when not known.
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
     date_of_birth: Mapped[date] = mapped_column(Date)
     phone_e164: Mapped[str | None] = mapped_column(String(20), unique=True)
     email: Mapped[str | None] = mapped_column(String(254))

@@ -33,14 +33,24 @@ def days_past_due(account: Account, customer: Customer, now: datetime) -> int:
     return max(0, (today - account.due_date).days)
 
 
-def account_summary(account: Account, customer: Customer, now: datetime, locale: str) -> dict[str, str]:
-    """The values the balance responses show, formatted for `locale` (see i18n.formatting_locale)."""
+def addressed_as(customer: Customer, address: str) -> str:
+    """The name a language addresses the customer by (its locale's `address`: given, family or
+    full); the full name when that part is not known, which is polite in every language."""
+    part = {"given": customer.given_name, "family": customer.family_name}.get(address)
+    return part or customer.full_name
+
+
+def account_summary(
+    account: Account, customer: Customer, now: datetime, locale: str, address: str
+) -> dict[str, str]:
+    """The values the balance responses show, formatted for `locale` (see i18n.formatting_locale),
+    the customer named as the language's `address` says."""
 
     def money(minor: int) -> str:
         return Money(minor, account.currency).format(locale)
 
     return {
-        "first_name": customer.full_name.split()[0],
+        "name": addressed_as(customer, address),
         "product": account.product,
         "reference": account.reference,
         "balance": money(account.balance_minor),

@@ -87,11 +87,17 @@ def latest_first_payment(today: date, policy: ArrangementPolicy) -> date:
 
 
 def split_evenly(total: Money, count: int) -> list[Money]:
-    """`count` amounts that add up to `total` exactly and differ by at most one minor unit."""
+    """`count` amounts that add up to `total` exactly and differ by at most one unit in daily
+    use (a cent, or a rupiah where nobody pays in sen); what is smaller than that unit, if
+    anything, is paid with the last."""
     if count < 1:
         raise ValueError("a plan has at least one instalment")
-    base, remainder = divmod(total.minor, count)
-    return [Money(base + (1 if n < remainder else 0), total.currency) for n in range(count)]
+    step = total.cash_step
+    whole, odd = divmod(total.minor, step)
+    base, remainder = divmod(whole, count)
+    amounts = [(base + (1 if n < remainder else 0)) * step for n in range(count)]
+    amounts[-1] += odd
+    return [Money(minor, total.currency) for minor in amounts]
 
 
 def build_plan(balance: Money, frequency: Frequency, count: int, first: date) -> Plan:

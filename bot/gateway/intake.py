@@ -306,7 +306,7 @@ class Gateway:
         score, label = (0.0, sentiment.NEUTRAL) if pressed else sentiment.score(inbound.text)
         language, probability = self.detector.detect_with_probability(inbound.text) if typed else (None, 0.0)
         return Reading(
-            language=language,
+            language=self.catalog.as_written(language, inbound.text) if language else None,
             language_sure=probability >= SURE,
             sentiment_score=score,
             sentiment_label=label,
@@ -319,6 +319,11 @@ class Gateway:
         """Switch the conversation to the language the customer writes in, when sure (bot.understanding.language)."""
         detected = reading.language
         if detected is None or detected == conversation.language:
+            return
+        if self.catalog.base.get(detected) == self.catalog.base.get(conversation.language):
+            # The same language in the other script ("mera balance kitna hai" after Devanagari):
+            # a script is never in doubt, so the next reply follows it.
+            await set_language(session, conversation.id, detected, source=conversation.language_source)
             return
         previous = await session.scalar(
             select(Message.detected_language)

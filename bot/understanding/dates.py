@@ -44,6 +44,27 @@ def parse_future_date(text: str, language: str, today: date, catalog: Catalog) -
     return None
 
 
+# More than any date a customer writes ("अगले महीने की 15 तारीख", "다음 달 15일"): a bound on the
+# endings tried.
+_LONGEST_DATE = 24
+
+
+def date_ending(text: str, language: str, today: date, catalog: Catalog) -> date | None:
+    """The date the text ends with ("2万円を来週の金曜日" → next Friday), for languages whose
+    "from" follows the date: the longest ending that reads as a date to come, starting at a word
+    or, in writing without spaces, at any character of the last word."""
+    text = re.split(r"[,;、，；]", text)[-1].strip()[-_LONGEST_DATE:]
+    last_word = len(text) - len(text.split()[-1]) if text.split() else len(text)
+    starts = [
+        start
+        for start, char in enumerate(text)
+        if (start == 0 or text[start - 1].isspace() or start > last_word)  # a word, or inside the last
+        and not char.isspace()
+        and not (start > 0 and text[start - 1].isdigit())  # not inside a number
+    ]
+    return next((d for s in starts if (d := parse_future_date(text[s:], language, today, catalog))), None)
+
+
 def _next_day_of_month(day: int, today: date) -> date | None:
     """ "the 15th": this month's if it is still to come, else next month's."""
     if not 1 <= day <= 31:

@@ -96,8 +96,11 @@ def training_examples(nlu_dir: Path, locales_dir: Path) -> dict[str, list[str]]:
     examples: dict[str, list[str]] = {}
     for locale in sorted(locales_dir.glob("*.yml")):
         language = locale.stem
+        data = yaml.safe_load(locale.read_text(encoding="utf-8")) or {}
+        if "variant_of" in data:  # the same language in another script: told apart by its letters
+            continue
         texts = [text for said in examples_by_intent(nlu_dir / language).values() for text in said]
-        words = (yaml.safe_load(locale.read_text(encoding="utf-8")) or {}).get("words", {})
+        words = data.get("words", {})
         texts += list(_phrases(words))
         examples[language] = [t for t in texts if t]
     return examples

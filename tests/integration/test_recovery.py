@@ -87,6 +87,27 @@ async def test_texts_for_someone_else_are_a_wrong_person_report(
 
 
 @pytest.mark.parametrize(
+    ("number", "language", "who_is_this"),
+    [
+        ("+61400112011", "en", "sorry, who's this?"),
+        ("+61400112012", "ko", "이거 누구세요?"),
+        ("+61400112013", "zh", "请问你是哪位？"),
+        ("+61400112014", "es", "perdón, ¿quién me escribe?"),
+    ],
+)
+async def test_who_is_this_is_told_who_we_are_and_nothing_about_an_account(
+    stack, catalog, number, language, who_is_this
+):
+    """The first thing many people reply to a message from a number they don't know."""
+    phone = Phone(stack, number)
+    phone.text(who_is_this)
+    replies = await phone.replies_until(lambda r: len(r) >= 1)
+    assert replies[0].startswith(
+        catalog.render("utter_iamabot", language, {"creditor": CREDITOR.name}).text[:40]
+    ), replies
+
+
+@pytest.mark.parametrize(
     ("language", "all_done"),
     [
         ("en", "thanks, that's all"),

@@ -49,7 +49,9 @@ async def _complete_the_balance_journey(stack, catalog):
             )
     finally:
         await database.close()
-    summary = account_summary(account, customer, datetime.now(UTC), formatting_locale("en", customer.locale))
+    summary = account_summary(
+        account, customer, datetime.now(UTC), formatting_locale("en", customer.locale), "given"
+    )
     expected_balance = says("utter_balance", **summary)
     assert shown == [expected_balance, says("utter_anything_else")]
     assert "$486.50" in expected_balance and "$129.00" in expected_balance

@@ -15,6 +15,7 @@ stopping or pausing, the bot itself or languages, which our own intents claim. N
 anything for the account and payment intents. Big pools are sampled with a fixed seed.
 """
 
+import ast
 import hashlib
 import itertools
 import json
@@ -139,6 +140,20 @@ SOURCES = (
         "locale/{en-us,es-es}/*.intent as out_of_scope",
     ),
     Source(
+        "yes-no-words",
+        "2022.4.8",
+        "PyPI",
+        "Apache-2.0",
+        "yes_no_words.py (English): YES as affirm, NO as deny, less the words that mean something else to us",
+    ),
+    Source(
+        "ovos-yes-no-plugin",
+        "0.3.0",
+        "PyPI",
+        "Apache-2.0",
+        "locale/{en-US,es-ES}/yesno.json: 'yes' as affirm, 'no' as deny (not the 'neutral' lists)",
+    ),
+    Source(
         "cldr-misc-full",
         "48.2.0",
         "npm",
@@ -177,6 +192,8 @@ def rows(cache: Path) -> list[Row]:
         *_chitchat(cache),
         *_ovos(cache),
         *_cldr(cache),
+        *_yes_no_words(cache),
+        *_ovos_yes_no(cache),
     ]
     # a text that two sources share is kept once, from the earlier one
     return _dedupe(found)
@@ -606,6 +623,53 @@ def _cldr(cache: Path) -> list[Row]:
                     for t in messages[key].split(":")
                     if len(t) > 1 or not t.isascii()
                 ]
+    return out
+
+
+# --------------------------------------------------------------------------- yes and no word lists
+
+# Left out: words that mean something else to a payment assistant ("cancel" and "pass" stop or skip,
+# "zero" is an amount, "impossible" says the customer cannot pay, "fail", "not", "way", "word" and
+# "good" are not answers on their own) and words of other languages ("nada", "nein nein nein").
+YES_NO_WORDS_SKIP = {
+    "cancel",
+    "pass",
+    "zero",
+    "impossible",
+    "fail",
+    "not",
+    "way",
+    "word",
+    "good",
+    "nada",
+    "nein nein nein",
+}
+
+
+def _yes_no_words(cache: Path) -> list[Row]:
+    with _wheel(cache, "yes-no-words") as whl:
+        code = whl.read("yes_no_words.py").decode()
+    out = []
+    # the lists are Python literals: read them as data, never run the module
+    for name, intent in (("YES", "affirm"), ("NO", "deny")):
+        literal = re.search(rf"^{name} = frozenset\(\s*(\[.*?\])\s*\)", code, re.S | re.M)
+        assert literal is not None, name
+        words = ast.literal_eval(literal[1])
+        out += [Row("yes-no-words", "en", intent, w) for w in sorted(words) if w not in YES_NO_WORDS_SKIP]
+    return out
+
+
+OVOS_YES_NO_LOCALES = {"en-US": "en", "es-ES": "es"}
+
+
+def _ovos_yes_no(cache: Path) -> list[Row]:
+    out = []
+    with _wheel(cache, "ovos-yes-no-plugin") as whl:
+        for locale, language in OVOS_YES_NO_LOCALES.items():
+            words = json.loads(whl.read(f"ovos_yes_no/locale/{locale}/yesno.json"))
+            for key, intent in (("yes", "affirm"), ("no", "deny")):
+                # "not" alone is a word of a sentence, not an answer
+                out += [Row("ovos-yes-no-plugin", language, intent, w) for w in words[key] if w != "not"]
     return out
 
 

@@ -158,3 +158,19 @@ def test_english_intents_in_detail(predictions):
     ]
     REPORTS.append("\n".join(lines))
     assert sum(s["f1"] for s in scores.values()) / len(scores) >= BAR, "\n".join(lines)
+
+
+def test_a_pause_alone_is_no_answer_but_a_short_yes_still_is(trained_model, tmp_path):
+    """ "hmm" after "shall I set up this plan?" must not agree to it: the customer is asked to say
+    it another way. "uh" (Vietnamese chat), "어" and "嗯" mean yes and stay answers."""
+    pauses = ["hmm", "Hmm...", "umm", "huh?", "うーん", "えっと…", "음...", "흠", "อืมม", "呃", "हम्म"]
+    # (Rasa writes no results for a test file with a single intent.)
+    said = parse_with_rasa({"affirm": [*pauses, "ok", "yes"], "deny": ["no"]}, trained_model, tmp_path)
+    [fallback] = [
+        c
+        for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+        if c["name"] == "FallbackClassifier"
+    ]
+    assert {t: said[t] for t in pauses if said[t][1] >= fallback["threshold"]} == {}
+    for answer in ("ok", "yes"):
+        assert said[answer][0] == "affirm" and said[answer][1] >= fallback["threshold"], said[answer]

@@ -12,7 +12,10 @@ from bot.i18n import formatting_locale
     ("money", "locale", "shown"),
     [
         (Money(123450, "AUD"), "en_AU", "$1,234.50"),
-        (Money(125_000_000, "IDR"), "id_ID", "Rp1.250.000,00"),
+        (Money(125_000_000, "IDR"), "id_ID", "Rp1.250.000"),  # no cents in daily use
+        (Money(125_000_050, "IDR"), "id_ID", "Rp1.250.000,50"),  # unless some are owed
+        (Money(1_500_000, "VND"), "vi_VN", "1.500.000\xa0₫"),
+        (Money(30_000, "KRW"), "ko_KR", "₩30,000"),
         (Money(249_900, "PHP"), "en_PH", "₱2,499.00"),
         (Money(9_999, "USD"), "en_US", "$99.99"),
         (Money(45_000, "JPY"), "ja_JP", "￥45,000"),

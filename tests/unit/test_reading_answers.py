@@ -8,7 +8,7 @@ from bot.config import ROOT
 from bot.domain.money import Money
 from bot.i18n import Catalog
 from bot.understanding.amounts import mentions_money, parse_amount, parse_count
-from bot.understanding.dates import parse_future_date
+from bot.understanding.dates import date_ending, parse_future_date
 
 MONDAY = date(2026, 11, 23)
 
@@ -110,6 +110,25 @@ def test_dates_customers_propose_are_read_from_their_today(words, typed, expecte
 )
 def test_dates_are_read_the_way_each_language_writes_them(words, typed, language, expected):
     assert parse_future_date(typed, language, MONDAY, words) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "expected"),
+    [
+        ("毎月2万円を来週の金曜日から払いたい", "ja", date(2026, 11, 27)),
+        ("2万円ずつ、12月15日から", "ja", date(2026, 12, 15)),
+        ("2万円を12月15日から", "ja", date(2026, 12, 15)),
+        ("매달 20만원씩 다음 주 금요일부터 낼게요", "ko", date(2026, 11, 27)),
+        ("15일부터 매달 10만원", "ko", date(2026, 12, 15)),
+        ("हर महीने 2000 रुपये, अगले शुक्रवार से", "hi", date(2026, 11, 27)),
+        ("मैं हर महीने 2000 दे सकता हूँ 15 तारीख से", "hi", date(2026, 12, 15)),
+        ("हर महीने 2000 रुपये से", "hi", None),
+    ],
+)
+def test_a_first_day_said_before_its_from_is_read(words, typed, language, expected):
+    """Hindi, Japanese and Korean put "from" after the date."""
+    before = words.before("plan_start_after_date", typed, language)
+    assert (before and date_ending(before, language, MONDAY, words)) == expected
 
 
 @pytest.mark.parametrize("typed", ["yesterday", "payday", "hello", "last week"])
