@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from babel.dates import format_date
 from rasa_sdk import Tracker
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +17,7 @@ from bot.domain.payments import PaymentLinks
 from bot.domain.plans import today_for
 from bot.domain.policy import CreditorPolicy, load_policy
 from bot.domain.verification import VerificationPolicy
-from bot.i18n import Catalog, formatting_locale
+from bot.i18n import Catalog, format_day, formatting_locale
 
 
 @lru_cache
@@ -91,10 +90,10 @@ class Verified:
         return self.money(minor).format(self.locale)
 
     def long_date(self, day: date) -> str:
-        return format_date(day, format="long", locale=self.locale)
+        return format_day(day, "long", self.locale)
 
     def short_date(self, day: date) -> str:
-        return format_date(day, format="medium", locale=self.locale)
+        return format_day(day, "medium", self.locale)
 
     def example_amount(self) -> str:
         """A plausible amount to show in a question, in the account's currency."""

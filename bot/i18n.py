@@ -16,12 +16,14 @@ import string
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import regex
 import yaml
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, get_date_format
 
 
 class MissingValueError(KeyError):
@@ -57,6 +59,17 @@ def formatting_locale(language: str, customer_locale: str) -> str:
             except (UnknownLocaleError, ValueError):
                 continue
     return customer_locale
+
+
+def format_day(day: date, length: str, locale: str) -> str:
+    """A date as a customer in `locale` reads it ("long" or "medium"). Thai customers count
+    years in the Buddhist Era (1 ธันวาคม พ.ศ. 2569), which Babel's Gregorian dates cannot show."""
+    if Locale.parse(locale).language != "th":
+        return format_date(day, format=length, locale=locale)
+    era_year = day.year + 543
+    pattern = re.sub(r"G+\s*y+", f"'พ.ศ.' {era_year}", get_date_format(length, locale=locale).pattern)
+    pattern = re.sub(r"(?<!')\by+\b", str(era_year), pattern)
+    return format_date(day, format=pattern, locale=locale)
 
 
 def placeholders(template: str) -> set[str]:

@@ -15,6 +15,10 @@ from bot.i18n import Catalog
 # The real stack (Rasa, actions, api on free ports), shared by tests/integration and tests/browser.
 pytest_plugins = ["tests.stack"]
 
+# Every language we speak, not its script variants: hi-Latn is read with hi's data and sets.
+_LOCALES = Catalog(ROOT / "locales", "en")
+LANGUAGES = sorted(set(_LOCALES.languages) - _LOCALES.variants())
+
 POSTGRES_ADMIN_URL = os.environ.get("CONCORD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -4,12 +4,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Customer
 from bot.domain.money import Money
+from bot.i18n import format_day
 
 
 def e164(number: str, region: str | None = None) -> str | None:
@@ -57,6 +57,6 @@ def account_summary(
         "overdue": money(account.overdue_minor),
         "minimum_payment": money(account.minimum_payment_minor),
         "fees": money(account.fees_minor),
-        "due_date": format_date(account.due_date, format="long", locale=locale),
+        "due_date": format_day(account.due_date, "long", locale),
         "days_past_due": str(days_past_due(account, customer, now)),
     }

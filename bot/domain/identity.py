@@ -24,9 +24,11 @@ def parse_date_of_birth(text: str, language: str, today: date) -> list[date]:
     "03/04/1985" is 3 April to most of the world and 4 March in the US. We can't ask which
     without sounding like an interrogation, so both readings are kept and checked.
     """
+    # Thai customers count years in the Buddhist Era: 12/04/2531 is 12 April 1988.
+    buddhist = language.split("-")[0] == "th"
     numeric = _NUMERIC_DATE.match(text)
     if numeric:
-        candidates = _numeric_readings(*(int(g) for g in numeric.groups()), today=today)
+        candidates = _numeric_readings(*(int(g) for g in numeric.groups()), today=today, buddhist=buddhist)
     else:
         parsed = dateparser.parse(
             text,
@@ -34,17 +36,21 @@ def parse_date_of_birth(text: str, language: str, today: date) -> list[date]:
             settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"},
         )
         candidates = [parsed.date()] if parsed else []
+        if buddhist and candidates and candidates[0].year > today.year:
+            candidates = _numeric_readings(candidates[0].day, candidates[0].month, candidates[0].year, today, True)
     # Relative phrases ("yesterday") parse too; nobody we talk to was born in the last 16 years.
     return [d for d in dict.fromkeys(candidates) if 1900 <= d.year <= today.year - 16]
 
 
-def _numeric_readings(a: int, b: int, c: int, today: date) -> list[date]:
+def _numeric_readings(a: int, b: int, c: int, today: date, buddhist: bool = False) -> list[date]:
     if a > 31:  # 1985-04-03
         orders = [(a, b, c)]
     else:  # day-month-year first, then month-day-year
         orders = [(_full_year(c, today), b, a), (_full_year(c, today), a, b)]
     readings = []
     for year, month, day in orders:
+        if buddhist and year > today.year:
+            year -= 543
         try:
             readings.append(date(year, month, day))
         except ValueError:

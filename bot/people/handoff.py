@@ -101,7 +101,9 @@ def can_read(agent: Agent, conversation: Conversation) -> bool:
     """Agents are offered conversations in the languages they read (a reader of hi reads hi-Latn:
     the language, BCP 47's first subtag, whatever the script); supervisors see all."""
     read = agent.languages or []
-    return agent.role != "agent" or conversation.language in read or conversation.language.split("-")[0] in read
+    return (
+        agent.role != "agent" or conversation.language in read or conversation.language.split("-")[0] in read
+    )
 
 
 async def claim(session: AsyncSession, handoff_id: int, agent: Agent) -> Handoff:

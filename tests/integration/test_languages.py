@@ -1,5 +1,7 @@
 """Whole journeys in the customer's own language: Indonesian over SMS, Japanese over the web chat."""
 
+import pytest
+import regex
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -98,3 +100,54 @@ async def test_a_japanese_customer_agrees_a_plan_over_the_web_chat_in_japanese(s
     finally:
         await database.close()
     assert (conversation.language, conversation.language_source) == ("ja", "detected")
+
+
+@pytest.mark.parametrize(
+    ("customer", "ask", "born", "shows", "leaves_out"),
+    [
+        # no fees: no fees clause; rupiah without the sen nobody uses; the product in Indonesian
+        (
+            BUDI,
+            "berapa tagihan saya?",
+            "30/08/1979",
+            ["Bapak/Ibu Budi", "pinjaman pribadi", "Rp1.250.000"],
+            ["biaya", ",00"],
+        ),
+        # the family name with 様; fees shown because there are some
+        (
+            YUKI,
+            "残高を教えてください",
+            "1984年9月2日",
+            ["Tanaka様", "携帯電話プラン", "手数料"],
+            ["Yuki様", "Mobile plan"],
+        ),
+    ],
+)
+async def test_a_balance_reads_as_a_native_customer_expects(stack, customer, ask, born, shows, leaves_out):
+    client = await ChatClient.connect(stack.ws_url)
+    try:
+        await client.say(ask)
+        await client.say(customer.reference)
+        balance = bot_texts(await client.say(born))[0]
+    finally:
+        await client.close()
+    assert all(part in balance for part in shows), balance
+    assert not any(part in balance for part in leaves_out), balance
+
+
+def _script_share(texts: list[str], script: str) -> float:
+    letters = regex.findall(r"\p{L}", " ".join(texts))
+    return len(regex.findall(rf"\p{{sc={script}}}", " ".join(texts))) / max(1, len(letters))
+
+
+async def test_hindi_is_answered_in_the_script_the_customer_writes(stack, catalog):
+    client = await ChatClient.connect(stack.ws_url)
+    try:
+        latin = bot_texts(await client.say("namaste, mera balance kitna hai?"))
+        devanagari = bot_texts(await client.say("माफ़ कीजिए, मुझे अपना रेफरेंस नंबर याद नहीं है"))
+        latin_again = bot_texts(await client.say("koi baat nahi, main baad mein dekh leta hoon"))
+    finally:
+        await client.close()
+    assert latin == [catalog.render("utter_ask_account_reference", "hi-Latn").text], latin
+    assert _script_share(devanagari, "Deva") > 0.5, devanagari
+    assert _script_share(latin_again, "Latn") > 0.5, latin_again

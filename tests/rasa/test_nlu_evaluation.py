@@ -12,7 +12,7 @@ import yaml
 
 from bot.config import ROOT
 from bot.understanding.nlu_data import examples_by_intent, examples_by_intent_file
-from tests.conftest import REPORTS
+from tests.conftest import LANGUAGES, REPORTS
 from tests.rasa.conftest import parse_with_rasa
 
 # At least this accuracy in every language (and English macro-F1).
@@ -22,7 +22,6 @@ BAR = 0.92
 AT_LEAST_PER_INTENT = 3
 AT_LEAST_PER_LANGUAGE = 200
 DOMAIN_INTENTS = yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]
-LANGUAGES = sorted(p.stem for p in (ROOT / "locales").glob("*.yml"))
 
 
 def _plain(example: str) -> str:

@@ -38,6 +38,19 @@ def test_birth_dates_in_the_customers_language_are_understood():
     assert parse_date_of_birth("30 Agustus 1979", "id", TODAY) == [date(1979, 8, 30)]
 
 
+@pytest.mark.parametrize(
+    ("typed", "born"),
+    [
+        ("12/04/2531", date(1988, 4, 12)),
+        ("29/02/2531", date(1988, 2, 29)),
+        ("12 เมษายน 2531", date(1988, 4, 12)),
+    ],
+)
+def test_a_thai_customer_may_give_the_year_in_the_buddhist_era(typed, born):
+    assert parse_date_of_birth(typed, "th", TODAY)[0] == born
+    assert parse_date_of_birth("12/04/2531", "en", TODAY) == []  # elsewhere no one was born in 2531
+
+
 @pytest.mark.parametrize("typed", ["yesterday", "hello", "31/02/1990", "next week", "2020-01-01"])
 def test_things_that_cannot_be_a_birth_date_are_not_taken_as_one(typed):
     assert parse_date_of_birth(typed, "en", TODAY) == []

@@ -71,3 +71,25 @@ def test_a_missing_value_is_an_error_not_a_half_filled_sentence(catalog: Catalog
 
 def test_an_unsupported_language_falls_back_to_english(catalog: Catalog):
     assert catalog.render("utter_goodbye", "xx").language == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "reply_in"),
+    [
+        ("hi", "mera balance kitna hai", "hi-Latn"),
+        ("hi-Latn", "मेरा बैलेंस कितना है", "hi"),
+        ("hi-Latn", "kya main EMI mein pay kar sakta hoon", "hi-Latn"),
+        ("hi", "मुझे EMI चाहिए", "hi"),  # a Latin acronym in Devanagari is still Devanagari
+        ("hi-Latn", "👍 123", "hi-Latn"),  # no letters: nothing to follow
+        ("es", "mi saldo", "es"),  # one script only
+    ],
+)
+def test_a_reply_is_in_the_script_the_customer_writes(catalog: Catalog, language, typed, reply_in):
+    assert catalog.as_written(language, typed) == reply_in
+
+
+def test_a_script_variant_reads_customers_with_its_languages_words(catalog: Catalog):
+    assert catalog.variants() == {"hi-Latn"}
+    assert catalog.recognise("frequency", "har mahine", "hi-Latn") == "monthly"
+    assert catalog.date_languages["hi-Latn"] == catalog.date_languages["hi"]
+    assert catalog.address["hi-Latn"] == "given"

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -5,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.money import Money
-from bot.i18n import formatting_locale
+from bot.i18n import format_day, formatting_locale
 
 
 @pytest.mark.parametrize(
@@ -70,3 +71,16 @@ def test_a_malaysian_customer_chatting_in_english_reads_english_month_names():
         format_date(date(2026, 10, 20), format="long", locale=formatting_locale("en", "ms_MY"))
         == "20 October 2026"
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "length", "shown"),
+    [
+        ("th_TH", "long", "1 ธันวาคม พ.ศ. 2569"),  # Thai years count in the Buddhist Era
+        ("th_TH", "medium", "1 ธ.ค. 2569"),
+        ("en_AU", "long", "1 December 2026"),
+        ("ja_JP", "long", "2026年12月1日"),
+    ],
+)
+def test_dates_read_the_way_customers_in_that_locale_count_years(locale, length, shown):
+    assert format_day(date(2026, 12, 1), length, locale) == shown
