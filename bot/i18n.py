@@ -16,14 +16,14 @@ import string
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import regex
 import yaml
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, get_date_format
+from babel.dates import format_date, format_time, get_date_format, get_datetime_format
 
 
 class MissingValueError(KeyError):
@@ -70,6 +70,24 @@ def format_day(day: date, length: str, locale: str) -> str:
     pattern = re.sub(r"G+\s*y+", f"'พ.ศ.' {era_year}", get_date_format(length, locale=locale).pattern)
     pattern = re.sub(r"(?<!')\by+\b", str(era_year), pattern)
     return format_date(day, format=pattern, locale=locale)
+
+
+def format_weekday_and_time(moment: datetime, zone: tzinfo, locale: str) -> str:
+    """ "Monday, 7 December, 9:00 am", "12月7日月曜日 9:00": the weekday and month written out
+    (abbreviations such as "Isn" or "Sen" are hard to read), in the locale's own order."""
+    full = get_date_format("full", locale=locale).pattern
+    # The full date without its year (and era): people are told about the coming days.
+    without_year = re.sub(
+        r"[\s,]*(?:G+\s*)?(?:'[^']*'\s*)?y+(?:\s*(?:年|년|'[^']*'))?[\s,]*", " ", full
+    ).strip(" ,")
+    day = format_date(moment.astimezone(zone).date(), without_year, locale=locale)
+    time = format_time(moment, "short", tzinfo=zone, locale=locale)
+    return (
+        str(get_datetime_format("medium", locale=locale))
+        .replace("{1}", day)
+        .replace("{0}", time)
+        .replace("'", "")
+    )
 
 
 def placeholders(template: str) -> set[str]:

@@ -9,7 +9,6 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +16,7 @@ from bot.db.audit import record
 from bot.db.models import Agent, Conversation, Customer, Handoff, HandoffStatus
 from bot.db.types import utcnow
 from bot.domain.policy import StaffedHours
-from bot.i18n import formatting_locale
+from bot.i18n import format_weekday_and_time, formatting_locale
 
 
 class HandoffReason(StrEnum):
@@ -166,9 +165,7 @@ def waiting_notice(hours: StaffedHours, now: datetime, locale: str, timezone: st
     if opening is None:
         return Notice("utter_handoff_requested", {})
     zone = ZoneInfo(timezone or hours.timezone)
-    day = format_skeleton("MMMEd", opening, tzinfo=zone, locale=locale)
-    when = f"{day} {format_time(opening, 'short', tzinfo=zone, locale=locale)}"
-    return Notice("utter_handoff_after_hours", {"opens_at": when})
+    return Notice("utter_handoff_after_hours", {"opens_at": format_weekday_and_time(opening, zone, locale)})
 
 
 async def waiting_notice_for(

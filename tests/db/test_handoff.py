@@ -127,7 +127,7 @@ def test_outside_staffed_hours_the_customer_is_told_when_in_their_own_time():
     notice = waiting_notice(POLICY.staffed_hours, saturday_night_sydney, "en_US", "America/Los_Angeles")
     # Monday 08:00 in Sydney is Sunday 13:00 in Los Angeles.
     assert notice.key == "utter_handoff_after_hours"
-    assert notice.values == {"opens_at": "Sun, Nov 29 1:00\u202fPM"}
+    assert notice.values == {"opens_at": "Sunday, November 29, 1:00\u202fPM"}  # written out in full
     weekday_afternoon = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # Tuesday 14:00 in Sydney
     assert (
         waiting_notice(POLICY.staffed_hours, weekday_afternoon, "en_AU", None).key

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.money import Money
-from bot.i18n import format_day, formatting_locale
+from bot.i18n import format_day, format_weekday_and_time, formatting_locale
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,17 @@ def test_a_malaysian_customer_chatting_in_english_reads_english_month_names():
 )
 def test_dates_read_the_way_customers_in_that_locale_count_years(locale, length, shown):
     assert format_day(date(2026, 12, 1), length, locale) == shown
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [
+        ("ms_MY", "Isnin, 7 Disember, 9:00\u202fPG"),  # not "Isn, 7 Dis"
+        ("id_ID", "Senin, 07 Desember 09.00"),
+        ("ja_JP", "12月7日月曜日 9:00"),
+        ("vi_VN", "09:00 Thứ Hai, 7 tháng 12"),  # the time first, as Vietnamese write it
+    ],
+)
+def test_when_a_person_will_be_there_is_written_out_in_the_locales_order(locale, shown):
+    opening = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    assert format_weekday_and_time(opening, UTC, locale) == shown
