@@ -43,5 +43,8 @@ async def tell_minimum_payment(
 
 
 def _summary(context: Verified) -> dict[str, str]:
-    address = catalog().address[catalog().resolve_language(context.language)]
-    return account_summary(context.account, context.customer, context.now, context.locale, address)
+    language = catalog().resolve_language(context.language)
+    pattern = catalog().amount_patterns[language].get(context.account.currency)
+    return account_summary(
+        context.account, context.customer, context.now, context.locale, catalog().address[language], pattern
+    )

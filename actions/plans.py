@@ -119,7 +119,7 @@ class ActionShowPlan(ConcordAction):
                 )
         plan = _from_slot(tracker.get_slot("plan_offer")[choice - 1], context.account.currency)
         schedule = "\n".join(
-            f"{n}. {context.short_date(i.due)}: {i.amount.format(context.locale)}"
+            f"{n}. {context.short_date(i.due)}: {context.show(i.amount.minor)}"
             for n, i in enumerate(plan.instalments, start=1)
         )
         dispatcher.utter_message(
@@ -127,7 +127,7 @@ class ActionShowPlan(ConcordAction):
             count=plan.count,
             frequency=plan.frequency.value,
             schedule=schedule,
-            total=plan.total.format(context.locale),
+            total=context.show(plan.total.minor),
         )
         return [SlotSet("plan_choice", str(choice))]
 
@@ -167,7 +167,7 @@ class ActionAgreePlan(ConcordAction):
         dispatcher.utter_message(
             response="utter_plan_agreed",
             reference=reference,
-            first_amount=first.amount.format(context.locale),
+            first_amount=context.show(first.amount.minor),
             first_date=context.long_date(first.due),
         )
         dispatcher.utter_message(response="utter_anything_else")

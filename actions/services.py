@@ -87,7 +87,10 @@ class Verified:
         return Money(minor, self.account.currency)
 
     def show(self, minor: int) -> str:
-        return self.money(minor).format(self.locale)
+        pattern = (
+            catalog().amount_patterns[catalog().resolve_language(self.language)].get(self.account.currency)
+        )
+        return self.money(minor).format(self.locale, pattern)
 
     def long_date(self, day: date) -> str:
         return format_day(day, "long", self.locale)

@@ -103,6 +103,7 @@ class Catalog:
         self.languages: dict[str, dict[str, Any]] = {}
         self.terms: dict[str, dict[str, dict[str, str]]] = {}
         self.address: dict[str, str] = {}
+        self.amount_patterns: dict[str, dict[str, str]] = {}
         # A script variant's language ("hi-Latn" → "hi"), and the script each variant is written in.
         self.base: dict[str, str] = {}
         self.scripts: dict[str, str] = {}
@@ -119,6 +120,8 @@ class Catalog:
             self.terms[language] = data.get("terms", {})
             # Which of a customer's names this language addresses them by: given, family or full.
             self.address[language] = data.get("address", "given")
+            # How people here write an amount in a currency, where CLDR's way differs (48,650円).
+            self.amount_patterns[language] = data.get("amount_patterns", {})
             self.interface[language] = data.get("interface", {})
             self._normalised_words[language] = _normalised_phrases(data.get("words", {}))
             self.own_names[language] = data.get("name", language)

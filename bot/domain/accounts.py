@@ -41,13 +41,18 @@ def addressed_as(customer: Customer, address: str) -> str:
 
 
 def account_summary(
-    account: Account, customer: Customer, now: datetime, locale: str, address: str
+    account: Account,
+    customer: Customer,
+    now: datetime,
+    locale: str,
+    address: str,
+    amount_pattern: str | None = None,
 ) -> dict[str, str]:
-    """The values the balance responses show, formatted for `locale` (see i18n.formatting_locale),
-    the customer named as the language's `address` says."""
+    """The values the balance responses show, formatted for `locale` (see i18n.formatting_locale)
+    and the language's `amount_patterns`, the customer named as its `address` says."""
 
     def money(minor: int) -> str:
-        return Money(minor, account.currency).format(locale)
+        return Money(minor, account.currency).format(locale, amount_pattern)
 
     return {
         "name": addressed_as(customer, address),

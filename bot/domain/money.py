@@ -29,13 +29,15 @@ class Money:
         """Minor units in the smallest amount in daily use: 100 for IDR (no sen), 1 for PHP."""
         return 10 ** (get_currency_precision(self.currency) - _cash_digits(self.currency))
 
-    def format(self, locale: str) -> str:
+    def format(self, locale: str, pattern: str | None = None) -> str:
         """The amount as a customer in `locale` expects to read it: `$1,234.50`, and `Rp150.000`
-        where ISO 4217 keeps cents nobody uses (CLDR's cash digits), unless some are owed."""
+        where ISO 4217 keeps cents nobody uses (CLDR's cash digits), unless some are owed.
+        `pattern` (Babel's number pattern) is how people there write it where that differs from
+        CLDR's: "#,##0円" for 48,650円 rather than ￥48,650."""
         shown = get_currency_precision(self.currency)
         if self.minor % self.cash_step == 0:
             shown = _cash_digits(self.currency)
-        pattern = copy.copy(parse_pattern(Locale.parse(locale).currency_formats["standard"]))
+        pattern = copy.copy(parse_pattern(pattern or Locale.parse(locale).currency_formats["standard"]))
         pattern.frac_prec = (shown, shown)
         return format_currency(
             self.decimal, self.currency, format=pattern, locale=locale, currency_digits=False

@@ -86,3 +86,19 @@ def test_no_fees_means_no_fees_clause_and_fees_are_shown_when_there_are_some(cat
 )
 def test_each_currency_shows_the_decimals_in_daily_use(currency, minor, locale, shown):
     assert Money(minor, currency).format(locale) == shown
+
+
+@pytest.mark.parametrize(
+    ("language", "currency", "minor", "shown"),
+    [
+        ("ja", "JPY", 48_650, "48,650円"),
+        ("ko", "KRW", 486_500, "486,500원"),
+        ("zh", "CNY", 48_650, "486.50元"),
+        ("vi", "VND", 4_865_000, "4.865.000đ"),
+    ],
+)
+def test_the_local_currency_is_written_as_people_there_write_it(
+    catalog: Catalog, language, currency, minor, shown
+):
+    pattern = catalog.amount_patterns[language][currency]
+    assert Money(minor, currency).format(formatting_locale(language, "en_US"), pattern) == shown
