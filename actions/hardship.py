@@ -23,6 +23,7 @@ async def submit_hardship_request(
         context.now,
     )
     dispatcher.utter_message(response="utter_hardship_submitted", reference=request.reference)
-    dispatcher.utter_message(
-        response="utter_debt_advice", debt_advice=creditor().debt_advice_for(context.customer.jurisdiction)
-    )
+    if service := creditor().debt_advice_for(context.customer.jurisdiction):
+        dispatcher.utter_message(response="utter_debt_advice", debt_advice=service)
+    else:
+        dispatcher.utter_message(response="utter_debt_advice_general")

@@ -63,13 +63,12 @@ def formatting_locale(language: str, customer_locale: str) -> str:
 
 def format_day(day: date, length: str, locale: str) -> str:
     """A date as a customer in `locale` reads it ("long" or "medium"). Thai customers count
-    years in the Buddhist Era (1 ธันวาคม พ.ศ. 2569), which Babel's Gregorian dates cannot show."""
+    years in the Buddhist Era and write them without naming it (1 ธันวาคม 2569), which Babel's
+    Gregorian dates cannot show."""
     if Locale.parse(locale).language != "th":
         return format_date(day, format=length, locale=locale)
-    era_year = day.year + 543
-    pattern = re.sub(r"G+\s*y+", f"'พ.ศ.' {era_year}", get_date_format(length, locale=locale).pattern)
-    pattern = re.sub(r"(?<!')\by+\b", str(era_year), pattern)
-    return format_date(day, format=pattern, locale=locale)
+    pattern = re.sub(r"G+\s*", "", get_date_format(length, locale=locale).pattern)
+    return format_date(day, format=re.sub(r"y+", str(day.year + 543), pattern), locale=locale)
 
 
 def format_weekday_and_time(moment: datetime, zone: tzinfo, locale: str) -> str:

@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import dateparser
+from babel import Locale
 
 # Account references look like "CN-482913"; people also type "cn 482913" or "CN482913".
 _REFERENCE = re.compile(r"\b([A-Za-z]{2})[\s\-–]?(\d{6})\b")
@@ -26,6 +27,8 @@ def parse_date_of_birth(text: str, language: str, today: date) -> list[date]:
     """
     # Thai customers count years in the Buddhist Era: 12/04/2531 is 12 April 1988.
     buddhist = language.split("-")[0] == "th"
+    if buddhist:
+        text = _thai_months_as_numbers(text)
     numeric = _NUMERIC_DATE.match(text)
     if numeric:
         candidates = _numeric_readings(*(int(g) for g in numeric.groups()), today=today, buddhist=buddhist)
@@ -36,8 +39,6 @@ def parse_date_of_birth(text: str, language: str, today: date) -> list[date]:
             settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"},
         )
         candidates = [parsed.date()] if parsed else []
-        if buddhist and candidates and candidates[0].year > today.year:
-            candidates = _numeric_readings(candidates[0].day, candidates[0].month, candidates[0].year, today, True)
     # Relative phrases ("yesterday") parse too; nobody we talk to was born in the last 16 years.
     return [d for d in dict.fromkeys(candidates) if 1900 <= d.year <= today.year - 16]
 
@@ -46,7 +47,8 @@ def _numeric_readings(a: int, b: int, c: int, today: date, buddhist: bool = Fals
     if a > 31:  # 1985-04-03
         orders = [(a, b, c)]
     else:  # day-month-year first, then month-day-year
-        orders = [(_full_year(c, today), b, a), (_full_year(c, today), a, b)]
+        year = _full_year(c, today, 543 if buddhist else 0)
+        orders = [(year, b, a), (year, a, b)]
     readings = []
     for year, month, day in orders:
         if buddhist and year > today.year:
@@ -58,9 +60,33 @@ def _numeric_readings(a: int, b: int, c: int, today: date, buddhist: bool = Fals
     return readings
 
 
-def _full_year(year: int, today: date) -> int:
+def _full_year(year: int, today: date, era_offset: int = 0) -> int:
+    """A two-digit birth year is in the past: "86" is 1986, "05" is 2005 (in 2026); in the
+    Buddhist Era (`era_offset` 543) "29" is 2529."""
     if year >= 100:
         return year
-    # A two-digit birth year is in the past: "86" is 1986, "05" is 2005 (in 2026).
-    century = today.year - today.year % 100
-    return century + year if century + year <= today.year else century - 100 + year
+    this_year = today.year + era_offset
+    century = this_year - this_year % 100
+    return century + year if century + year <= this_year else century - 100 + year
+
+
+def _thai_months_as_numbers(text: str) -> str:
+    """ "14 มี.ค. 2529", "วันที่ 14 มีนาคม พ.ศ. 2529" → "14/3/2529", with Babel's Thai month names
+    (dateparser reads the ม.ค. inside มี.ค. as January, and nothing with พ.ศ. in it)."""
+    plain = re.sub(r"วันที่|พ\.?\s?ศ\.?", " ", text).replace(".", "")
+    match = _THAI_DATE.search(plain)
+    if not match:
+        return text
+    return f"{match['day']}/{_THAI_MONTHS[match['month']]}/{match['year']}"
+
+
+_THAI_MONTHS = {
+    name.replace(".", ""): number
+    for width in ("wide", "abbreviated")
+    for number, name in Locale.parse("th").months["format"][width].items()
+}
+_THAI_DATE = re.compile(
+    r"(?P<day>\d{1,2})\s*(?P<month>"
+    + "|".join(sorted(map(re.escape, _THAI_MONTHS), key=len, reverse=True))
+    + r")\s*(?P<year>\d{2,4})"
+)

@@ -76,8 +76,9 @@ class CreditorPolicy:
     def support_lines_for(self, jurisdiction: str | None) -> SupportLines:
         return self.support_lines.get(jurisdiction or "") or self.support_lines[self.home_jurisdiction]
 
-    def debt_advice_for(self, jurisdiction: str) -> str:
-        return self.debt_advice.get(jurisdiction) or self.debt_advice["default"]
+    def debt_advice_for(self, jurisdiction: str) -> str | None:
+        """The free advice service to name where the customer lives; None where we know none."""
+        return self.debt_advice.get(jurisdiction)
 
 
 def load_policy(path: Path) -> CreditorPolicy:

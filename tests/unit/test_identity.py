@@ -44,6 +44,10 @@ def test_birth_dates_in_the_customers_language_are_understood():
         ("12/04/2531", date(1988, 4, 12)),
         ("29/02/2531", date(1988, 2, 29)),
         ("12 เมษายน 2531", date(1988, 4, 12)),
+        ("14 มี.ค. 2529", date(1986, 3, 14)),  # not January: ม.ค. is inside มี.ค.
+        ("14 มีค 29", date(1986, 3, 14)),
+        ("วันที่ 14 มีนาคม พ.ศ. 2529", date(1986, 3, 14)),
+        ("14 มีนาคม 1986", date(1986, 3, 14)),
     ],
 )
 def test_a_thai_customer_may_give_the_year_in_the_buddhist_era(typed, born):
