@@ -8,6 +8,7 @@ cannot read is asked again with an example; after a few, the form stops instead 
 from datetime import UTC, date, datetime
 from typing import Any
 
+from babel.numbers import get_currency_name
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -26,7 +27,7 @@ from actions.services import (
 )
 from bot.domain import arrangements, verification
 from bot.domain.identity import normalise_reference, parse_date_of_birth
-from bot.understanding.amounts import mentions_money, parse_amount, parse_count
+from bot.understanding.amounts import mentions_money, names_other_currency, parse_amount, parse_count
 from bot.understanding.dates import date_ending, parse_future_date
 
 IDENTITY = ["account_reference", "date_of_birth"]
@@ -120,6 +121,12 @@ class ValidateRequestForm(ConcordFormValidation):
         if context is None:  # said before identity was checked: read it once we know the currency
             return {"amount": value}
         read = read_amount(str(value), tracker, context)
+        if read is None and names_other_currency(str(value), context.account.currency):
+            # "500 baht" to an account in ringgit: never converted behind the customer's back.
+            currency = get_currency_name(context.account.currency, locale=context.locale)
+            return _unreadable(
+                dispatcher, tracker, "amount", "utter_amount_in_account_currency", currency=currency
+            )
         if read is None:
             return _unreadable(
                 dispatcher, tracker, "amount", "utter_invalid_amount", example=context.example_amount()
@@ -209,8 +216,11 @@ def read_frequency(text: str, tracker: Tracker) -> str | None:
 
 
 def read_amount(text: str, tracker: Tracker, context: Verified) -> dict[str, Any] | None:
-    """Slot values for an amount answer: minor units, "not sure", or a finish-by date."""
+    """Slot values for an amount answer: minor units, "not sure", or a finish-by date; None for
+    none, or for an amount in another currency than the account's."""
     lang = language(tracker)
+    if names_other_currency(text, context.account.currency):
+        return None
     if catalog().recognise("not_sure", text, lang):
         return {"amount": NOT_SURE}
     count = _instalment_count(text, lang)

@@ -12,10 +12,25 @@ from number_parser.parser import SUPPORTED_LANGUAGES as NUMBER_WORD_LANGUAGES
 from bot.domain.money import Money
 from bot.i18n import Catalog
 
-_CURRENCY = (
-    r"[$€£¥₱₹₩₫฿円元원块]|บาท|रुपय|रुपए|\b(?:rp|rm|aud|usd|php|idr|myr|jpy|sgd|eur|gbp|inr|krw|vnd|thb|cny|"
-    r"rmb|mxn|dollars?|d[oó]lares|dlls?|dls|bucks?|pesos?|piso|rupiah|ringgit|yen|rupees?|rupaye|rs|won|dong|đồng|đ|vnđ|baht|yuan|"
-    r"euros?|pounds?|quid)\b"
+_DOLLARS = {"USD", "AUD", "SGD", "HKD", "NZD", "CAD", "MXN"}
+# What a currency sign, code or casual word can mean ("$" is many dollars; "¥" is yen or yuan).
+_CURRENCY_WORDS = {
+    **{code.lower(): {code} for code in ("aud", "usd", "php", "idr", "myr", "jpy", "sgd", "eur", "gbp")},
+    **{code.lower(): {code} for code in ("inr", "krw", "vnd", "thb", "cny", "mxn")},
+    "$": _DOLLARS, "dollar": _DOLLARS, "dollars": _DOLLARS, "dólares": _DOLLARS, "dolares": _DOLLARS,
+    "dlls": _DOLLARS, "dll": _DOLLARS, "dls": _DOLLARS, "buck": _DOLLARS, "bucks": _DOLLARS,
+    "€": {"EUR"}, "euro": {"EUR"}, "euros": {"EUR"}, "£": {"GBP"}, "pound": {"GBP"}, "pounds": {"GBP"},
+    "quid": {"GBP"}, "¥": {"JPY", "CNY"}, "₱": {"PHP"}, "peso": {"PHP", "MXN"}, "pesos": {"PHP", "MXN"},
+    "piso": {"PHP"}, "₹": {"INR"}, "rupee": {"INR"}, "rupees": {"INR"}, "rupaye": {"INR"}, "rs": {"INR"},
+    "रुपय": {"INR"}, "रुपए": {"INR"}, "₩": {"KRW"}, "won": {"KRW"}, "원": {"KRW"}, "₫": {"VND"},
+    "dong": {"VND"}, "đồng": {"VND"}, "đ": {"VND"}, "vnđ": {"VND"}, "฿": {"THB"}, "baht": {"THB"},
+    "บาท": {"THB"}, "円": {"JPY"}, "yen": {"JPY"}, "元": {"CNY"}, "块": {"CNY"}, "yuan": {"CNY"},
+    "rmb": {"CNY"}, "rp": {"IDR"}, "rupiah": {"IDR"}, "rm": {"MYR"}, "ringgit": {"MYR"},
+}
+_UNSPACED_MARKS = re.compile(r"^(?:[^\w]|[\u0E00-\u0E7F\u0900-\u097F\u3000-\u9FFF\uAC00-\uD7AF])")
+_CURRENCY = "|".join(
+    re.escape(word) if _UNSPACED_MARKS.match(word) else rf"\b{re.escape(word)}\b"
+    for word in sorted(_CURRENCY_WORDS, key=len, reverse=True)
 )
 # Currency signs, codes and casual words carry no number; the account's currency is what counts.
 _NOISE = re.compile(
@@ -103,3 +118,10 @@ def _decimal(number: str, locale: str) -> Decimal | None:
             return Decimal(number.replace(",", ""))
         except InvalidOperation:
             return None
+
+
+def names_other_currency(text: str, currency: str) -> bool:
+    """An amount said in a currency that cannot be the account's ("500 baht" to an account in
+    ringgit, "50 bucks" to one in rupiah); "$50" to one in Australian dollars may be it."""
+    markers = _MONEY_MARKER.findall(unicodedata.normalize("NFKC", text))
+    return any(currency not in _CURRENCY_WORDS[marker.casefold()] for marker in markers)

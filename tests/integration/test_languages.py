@@ -2,11 +2,13 @@
 
 import pytest
 import regex
+from babel.numbers import get_currency_name
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Account, Arrangement, ArrangementStatus, Conversation
+from bot.i18n import formatting_locale
 from tests.integration.chat_client import ChatClient, bot_texts
 from tests.integration.phone import Phone
 from tests.stack import TWILIO
@@ -151,3 +153,21 @@ async def test_hindi_is_answered_in_the_script_the_customer_writes(stack, catalo
     assert latin == [catalog.render("utter_ask_account_reference", "hi-Latn").text], latin
     assert _script_share(devanagari, "Deva") > 0.5, devanagari
     assert _script_share(latin_again, "Latn") > 0.5, latin_again
+
+
+async def test_an_amount_in_another_currency_is_asked_again_in_the_accounts(stack, catalog):
+    """A Thai-speaking customer whose account is in ringgit offers baht: never converted silently."""
+    nur = DEMO_CUSTOMERS[4]  # MYR
+    client = await ChatClient.connect(stack.ws_url)
+    try:
+        await client.say("อยากผ่อนชำระค่ะ")
+        await client.say(nur.reference)
+        frequency = [f for f in await client.say(nur.born.strftime("%d/%m/%Y")) if f["type"] == "message"][-1]
+        await client.say(next(b["payload"] for b in frequency["buttons"] if "monthly" in b["payload"]))
+        asked_again = bot_texts(await client.say("เดือนละ 500 บาท"))
+    finally:
+        await client.close()
+    currency = get_currency_name("MYR", locale=formatting_locale("th", nur.locale))
+    expected = catalog.render("utter_amount_in_account_currency", "th", {"currency": currency}).text
+    assert asked_again[0] == expected, asked_again  # then the amount is asked for again
+    assert "500" not in " ".join(asked_again), asked_again

@@ -7,7 +7,7 @@ import pytest
 from bot.config import ROOT
 from bot.domain.money import Money
 from bot.i18n import Catalog
-from bot.understanding.amounts import mentions_money, parse_amount, parse_count
+from bot.understanding.amounts import mentions_money, names_other_currency, parse_amount, parse_count
 from bot.understanding.dates import date_ending, parse_future_date
 
 MONDAY = date(2026, 11, 23)
@@ -219,3 +219,20 @@ def test_stop_is_heard_in_every_language_even_in_a_conversation_that_started_in_
 @pytest.mark.parametrize("said", ["ya", "oo", "sí", "はい", "네", "ok"])
 def test_an_ordinary_reply_is_never_a_carrier_keyword(words, said):
     assert words.keyword("sms_keywords", said, "en", anywhere=True) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "currency", "other"),
+    [
+        ("500 baht", "MYR", True),
+        ("ผ่อนเดือนละ 500 บาท", "MYR", True),
+        ("50 bucks", "IDR", True),
+        ("5000円", "CNY", True),
+        ("$50", "AUD", False),  # may be the account's dollars
+        ("¥5000", "CNY", False),
+        ("RM50 sebulan", "MYR", False),
+        ("500 a month", "THB", False),
+    ],
+)
+def test_an_amount_in_another_currency_is_never_taken_as_the_accounts(said, currency, other):
+    assert names_other_currency(said, currency) is other
