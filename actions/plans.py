@@ -1,5 +1,6 @@
 """Instalment plans: offer up to three, show the chosen one in full, store it once agreed."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -118,15 +119,11 @@ class ActionShowPlan(ConcordAction):
                     left=context.show(still_to_pay(current)),
                 )
         plan = _from_slot(tracker.get_slot("plan_offer")[choice - 1], context.account.currency)
-        schedule = "\n".join(
-            f"{n}. {context.short_date(i.due)}: {context.show(i.amount.minor)}"
-            for n, i in enumerate(plan.instalments, start=1)
-        )
         dispatcher.utter_message(
             response="utter_plan_schedule",
             count=plan.count,
             frequency=plan.frequency.value,
-            schedule=schedule,
+            schedule=schedule_text(plan, context.short_date, context.show),
             total=context.show(plan.total.minor),
         )
         return [SlotSet("plan_choice", str(choice))]
@@ -218,4 +215,12 @@ def _from_slot(data: dict[str, Any], currency: str) -> Plan:
     return Plan(
         Frequency(data["frequency"]),
         tuple(Instalment(date.fromisoformat(d), Money(minor, currency)) for d, minor in data["instalments"]),
+    )
+
+
+def schedule_text(plan: Plan, day: Callable[[date], str], money: Callable[[int], str]) -> str:
+    """One line an instalment, "1. 2 Nov: $121.62": short enough for a text message, in order, so
+    the year goes without saying."""
+    return "\n".join(
+        f"{n}. {day(i.due)}: {money(i.amount.minor)}" for n, i in enumerate(plan.instalments, start=1)
     )

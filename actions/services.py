@@ -96,7 +96,7 @@ class Verified:
         return format_day(day, "long", self.locale)
 
     def short_date(self, day: date) -> str:
-        return format_day(day, "medium", self.locale)
+        return format_day(day, "day_month", self.locale)
 
     def example_amount(self) -> str:
         """A plausible amount to show in a question, in the account's currency."""

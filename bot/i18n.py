@@ -23,7 +23,7 @@ from typing import Any
 import regex
 import yaml
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time, get_date_format, get_datetime_format
+from babel.dates import format_date, format_skeleton, format_time, get_date_format, get_datetime_format
 
 
 class MissingValueError(KeyError):
@@ -62,9 +62,11 @@ def formatting_locale(language: str, customer_locale: str) -> str:
 
 
 def format_day(day: date, length: str, locale: str) -> str:
-    """A date as a customer in `locale` reads it ("long" or "medium"). Thai customers count
+    """A date as a customer in `locale` reads it ("long", "medium", or "day_month"). Thai customers count
     years in the Buddhist Era and write them without naming it (1 ธันวาคม 2569), which Babel's
     Gregorian dates cannot show."""
+    if length == "day_month":  # "2 Nov", "11月2日": no year, so no era either
+        return format_skeleton("MMMd", day, locale=locale)
     if Locale.parse(locale).language != "th":
         return format_date(day, format=length, locale=locale)
     pattern = re.sub(r"G+\s*", "", get_date_format(length, locale=locale).pattern)

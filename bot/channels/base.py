@@ -67,8 +67,9 @@ class Channel(Protocol):
     name: str
     allows: Allows
 
-    def format(self, text: str, buttons: list[dict[str, str]]) -> list[Part]:
-        """A reply as the parts to store and send, each with the buttons it carries."""
+    def format(self, text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:
+        """A reply as the parts to store and send, each with the buttons it carries; the
+        language says where its sentences end (SMS cuts a long reply between them)."""
 
 
 class SendingChannel(Channel, Protocol):
@@ -82,6 +83,6 @@ class SendingChannel(Channel, Protocol):
         """Outside the window: the pre-approved template carrying the text."""
 
 
-def as_is(text: str, buttons: list[dict[str, str]]) -> list[Part]:
-    """Channels that show buttons themselves send a reply whole."""
+def as_is(text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:
+    """Channels that show buttons themselves send a reply whole, in any language."""
     return [(text, buttons)]

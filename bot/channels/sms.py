@@ -9,8 +9,8 @@ class SMSChannel(TwilioChannel):
     name = "sms"
     allows = Allows(phone_numbers=True)
 
-    def format(self, text: str, buttons: list[dict[str, str]]) -> list[Part]:
-        return as_sms(text, buttons)
+    def format(self, text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:
+        return as_sms(text, buttons, language)
 
     async def send_template(self, address: str, text: str) -> str:
         raise PermanentFailure("sms_has_no_templates")  # SMS has no window, so never asked

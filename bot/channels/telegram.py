@@ -75,8 +75,8 @@ class TelegramChannel:
         """Telegram shows a spinner on the button until the tap is answered."""
         await self.bot.answer_callback_query(tap)
 
-    def format(self, text: str, buttons: list[dict[str, str]]) -> list[Part]:
-        return as_is(text, buttons)
+    def format(self, text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:
+        return as_is(text, buttons, language)
 
     async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
         keyboard = [

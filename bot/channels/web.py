@@ -76,5 +76,5 @@ class WebChannel:
             detail = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in problems)
             raise FrameRejected("invalid_frame", detail) from None
 
-    def format(self, text: str, buttons: list[dict[str, str]]) -> list[Part]:
-        return as_is(text, buttons)
+    def format(self, text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:
+        return as_is(text, buttons, language)

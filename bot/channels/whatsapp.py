@@ -17,8 +17,8 @@ class WhatsAppChannel(TwilioChannel):
         super().__init__(*args)
         self.template_sid = template_sid
 
-    def format(self, text: str, buttons: list[dict[str, str]]) -> list[Part]:
-        return as_numbered_text(text, buttons)
+    def format(self, text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:
+        return as_numbered_text(text, buttons)  # one message: nothing is cut
 
     async def send_template(self, address: str, text: str) -> str:
         if not self.template_sid:

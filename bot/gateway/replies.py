@@ -71,5 +71,5 @@ class Replies:
                 purpose=purpose,
                 created_at=utcnow(),
             )
-            for part, part_buttons in formatter(text, buttons)
+            for part, part_buttons in formatter(text, buttons, conversation.language)
         ]
