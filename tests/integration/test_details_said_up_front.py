@@ -68,7 +68,7 @@ async def test_twenty_bucks_every_two_weeks_starting_next_friday_offers_fortnigh
     today = today_for(customer.timezone, datetime.now(UTC))
     friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7)
     first = re.search(r"^1\. (.+): \$20\.00$", schedule[-1], re.M)
-    assert first and first.group(1) == f"{friday.day} {friday:%b %Y}", schedule
+    assert first and first.group(1) == f"{friday.day} {friday:%b}", schedule  # in order, so no year
 
 
 async def test_a_first_day_too_far_away_says_why_and_offers_the_soonest(stack, catalog):

@@ -151,9 +151,9 @@ async def test_a_crisis_message_gets_the_crisis_line_and_nothing_about_money_unt
     siti = await console("siti", ["en", "ms"])
     phone = Phone(stack, NUR.phone)
     phone.text("I can't do this anymore, I just want it all to stop for good")
-    crisis = await phone.replies_until(lambda r: len(r) >= 1)
     lines = POLICY.support_lines["MY"]
-    assert lines.crisis in crisis[0] and lines.emergency in crisis[0]
+    crisis = await phone.replies_until(lambda r: any(lines.emergency in text for text in r))
+    assert lines.crisis in crisis[0], "the crisis line comes first, whatever the length of the texts"
     conversation_id = await _conversation_of(stack, phone.number)
 
     queued = await siti.frame_where(_in_queue(conversation_id))

@@ -10,6 +10,7 @@ from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Account, Arrangement, ArrangementStatus, Conversation
 from bot.i18n import formatting_locale
 from tests.integration.chat_client import ChatClient, bot_texts
+from tests.integration.customers import add_customer
 from tests.integration.phone import Phone
 from tests.stack import TWILIO
 
@@ -156,18 +157,18 @@ async def test_hindi_is_answered_in_the_script_the_customer_writes(stack, catalo
 
 
 async def test_an_amount_in_another_currency_is_asked_again_in_the_accounts(stack, catalog):
-    """A Thai-speaking customer whose account is in ringgit offers baht: never converted silently."""
-    nur = DEMO_CUSTOMERS[4]  # MYR
+    """A Thai-speaking customer whose account is in Australian dollars offers baht: never converted."""
+    customer, account = await add_customer(stack, language="th")
     client = await ChatClient.connect(stack.ws_url)
     try:
         await client.say("อยากผ่อนชำระค่ะ")
-        await client.say(nur.reference)
-        frequency = [f for f in await client.say(nur.born.strftime("%d/%m/%Y")) if f["type"] == "message"][-1]
+        await client.say(account.reference)
+        frequency = [f for f in await client.say("14/03/1990") if f["type"] == "message"][-1]
         await client.say(next(b["payload"] for b in frequency["buttons"] if "monthly" in b["payload"]))
         asked_again = bot_texts(await client.say("เดือนละ 500 บาท"))
     finally:
         await client.close()
-    currency = get_currency_name("MYR", locale=formatting_locale("th", nur.locale))
+    currency = get_currency_name("AUD", locale=formatting_locale("th", customer.locale))
     expected = catalog.render("utter_amount_in_account_currency", "th", {"currency": currency}).text
     assert asked_again[0] == expected, asked_again  # then the amount is asked for again
     assert "500" not in " ".join(asked_again), asked_again

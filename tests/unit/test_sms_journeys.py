@@ -325,3 +325,17 @@ def _ends(text: str, pieces: list[str]) -> set[int]:
 def _counted(count: collections.Counter) -> str:
     found = f"{count['found']}/{count['right']}/{count['wrong']} ({count['in_lists']})/{count['missed']}"
     return f"{found:>44}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_someone_in_crisis_gets_the_crisis_line_in_the_first_text_and_the_emergency_number_by_the_second(
+    catalog: Catalog, language: str
+):
+    lines = POLICY.support_lines_for("MY")  # the longest service name we hold
+    text = catalog.render(
+        "care_crisis", language, {"crisis_line": lines.crisis, "emergency": lines.emergency}
+    ).text
+    parts = _as_sms(text, [], language)
+    assert lines.crisis in parts[0], parts
+    assert any(lines.emergency in part for part in parts[:2]), parts
+    assert len(parts) <= 3, parts
