@@ -27,6 +27,7 @@ from bot.domain.schedule import Frequency
 OFFER_RESPONSES = {
     OfferNote.FITS: "utter_plan_options_fits",
     OfferNote.CHOICES: "utter_plan_options_choices",
+    OfferNote.FINISHES_BY: "utter_plan_options_choices",  # the plans' last dates say the rest
     OfferNote.ABOVE_AFFORDABLE: "utter_plan_options_above",
     OfferNote.BELOW_SMALLEST: "utter_plan_options_below",
 }

@@ -24,9 +24,16 @@ class NLGRequest(BaseModel):
 async def nlg(request: NLGRequest, state: AppState = Depends(app_state)) -> dict[str, Any]:
     slots = request.tracker.get("slots") or {}
     metadata = (request.tracker.get("latest_message") or {}).get("metadata") or {}
-    # An action that just switched language says so; otherwise the conversation's language as
-    # the gateway sent it with the message (it may have changed outside Rasa), then the slot.
-    language = request.arguments.get("language") or metadata.get("language") or slots.get("language")
+    # An action that just switched language says so, and so does the slot it set in this turn
+    # (the form's next question follows "Claro, sigamos en español"); otherwise the conversation's
+    # language as the gateway sent it with the message (it may have changed outside Rasa), then
+    # the slot.
+    language = (
+        request.arguments.get("language")
+        or _language_set_this_turn(request.tracker.get("events") or [])
+        or metadata.get("language")
+        or slots.get("language")
+    )
     # The creditor's name is in every response that wants it ("I'm {creditor}'s assistant").
     values = (
         {"creditor": state.creditor.name}
@@ -45,3 +52,13 @@ async def nlg(request: NLGRequest, state: AppState = Depends(app_state)) -> dict
         "text": rendered.text,
         "buttons": [{"title": b.title, "payload": b.payload} for b in rendered.buttons],
     }
+
+
+def _language_set_this_turn(events: list[dict[str, Any]]) -> str | None:
+    """The language an action set since the customer's latest message, if one did."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            return None
+        if event.get("event") == "slot" and event.get("name") == "language" and event.get("value"):
+            return event["value"]
+    return None

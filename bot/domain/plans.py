@@ -60,6 +60,7 @@ class OfferNote(StrEnum):
     ABOVE_AFFORDABLE = "above_affordable"  # even the longest plan costs more than that
     BELOW_SMALLEST = "below_smallest"  # what they can afford is under the smallest instalment
     CHOICES = "choices"  # no amount given: a short, a middle and the longest plan
+    FINISHES_BY = "finishes_by"  # every plan is paid off by the date the customer gave
     TOO_SMALL_TO_SPLIT = "too_small_to_split"  # the balance cannot make two instalments
 
 
@@ -166,19 +167,18 @@ def offer_plans(
 
 
 def _for_affordable(balance, affordable, frequencies, longest, first, policy):
+    """In the frequency the customer asked for, the quickest plan whose payments are at most what
+    they can afford, and the one with the smallest payments: every payment within their amount,
+    as the offer says (another frequency's "same pace" would not be: $100 a fortnight is $216
+    a month)."""
     asked = frequencies[0]
     if affordable.minor < policy.smallest_instalment_for(balance.currency):
         return _gentlest(balance, frequencies, longest, first), OfferNote.BELOW_SMALLEST
-    plans = []
-    for f in frequencies:
-        # The same pace in another frequency: $50 a week is about $100 a fortnight.
-        per_payment = affordable.minor * asked.per_year() // f.per_year()
-        count = max(2, -(-balance.minor // per_payment))
-        if longest[f] and count <= longest[f]:
-            plans.append(build_plan(balance, f, count, first))
-    if plans and plans[0].frequency == asked:
-        return plans, OfferNote.FITS
-    return _gentlest(balance, frequencies, longest, first), OfferNote.ABOVE_AFFORDABLE
+    count = max(2, -(-balance.minor // affordable.minor))
+    if not longest[asked] or count > longest[asked]:
+        return _gentlest(balance, frequencies, longest, first), OfferNote.ABOVE_AFFORDABLE
+    plans = [build_plan(balance, asked, n, first) for n in dict.fromkeys([count, longest[asked]])]
+    return [p for p in plans if p.largest.minor <= affordable.minor], OfferNote.FITS
 
 
 def _in_payments(balance, count, frequencies, longest, first):
@@ -198,7 +198,7 @@ def _to_finish_by(balance, finish_by, frequencies, longest, first):
         if count >= 2:
             plans.append(build_plan(balance, f, count, first))
     if plans:
-        return plans, OfferNote.FITS
+        return plans, OfferNote.FINISHES_BY
     return _choices(balance, frequencies[0], longest, first), OfferNote.CHOICES
 
 
@@ -211,8 +211,16 @@ def _choices(balance, frequency, longest, first):
 
 
 def _gentlest(balance, frequencies, longest, first):
-    """The longest plan in each frequency: the smallest payments the policy allows."""
-    return [build_plan(balance, f, longest[f], first) for f in frequencies if longest[f]]
+    """The longest plan in each frequency: the smallest payments the policy allows; a frequency
+    whose plan would be the same payments as one before it is left out (when the smallest
+    instalment decides, twelve weekly payments of $53.60 and twelve monthly ones are no choice)."""
+    plans = [build_plan(balance, f, longest[f], first) for f in frequencies if longest[f]]
+    seen, distinct = set(), []
+    for plan in plans:
+        if (plan.count, plan.largest) not in seen:
+            seen.add((plan.count, plan.largest))
+            distinct.append(plan)
+    return distinct
 
 
 def _frequencies(policy: ArrangementPolicy, asked: Frequency | None) -> list[Frequency]:

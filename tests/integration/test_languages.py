@@ -172,3 +172,13 @@ async def test_an_amount_in_another_currency_is_asked_again_in_the_accounts(stac
     expected = catalog.render("utter_amount_in_account_currency", "th", {"currency": currency}).text
     assert asked_again[0] == expected, asked_again  # then the amount is asked for again
     assert "500" not in " ".join(asked_again), asked_again
+
+
+async def test_after_switching_language_the_next_question_is_in_the_new_language(stack, catalog):
+    client = await ChatClient.connect(stack.ws_url)
+    try:
+        await client.say("what do I owe?")
+        switched = bot_texts(await client.say("can we do this in Spanish please?"))
+    finally:
+        await client.close()
+    assert switched[-1] == catalog.render("utter_ask_account_reference", "es").text, switched

@@ -67,10 +67,9 @@ def test_when_a_plan_fits_what_the_customer_can_afford_no_instalment_is_more_tha
 ):
     affordable = Money(can_pay, balance.currency)
     offer = offer_plans(balance, today, POLICY, frequency=frequency, affordable=affordable)
-    if offer.note == OfferNote.FITS:
-        first = offer.plans[0]
-        assert first.frequency == frequency
-        assert first.largest.minor <= affordable.minor
+    if offer.note == OfferNote.FITS:  # as the offer says: no payment of any plan is more
+        assert offer.plans and all(p.frequency == frequency for p in offer.plans)
+        assert all(p.largest.minor <= affordable.minor for p in offer.plans)
 
 
 @given(balances, days, frequencies, st.integers(min_value=14, max_value=400))
@@ -78,18 +77,29 @@ def test_a_finish_date_is_respected_by_every_plan(balance, today, frequency, day
     finish_by = today + timedelta(days=days_ahead)
     offer = offer_plans(balance, today, POLICY, frequency=frequency, finish_by=finish_by)
     _assert_within_policy(offer.plans, balance, today)
-    if offer.note == OfferNote.FITS:
+    if offer.note == OfferNote.FINISHES_BY:
         assert all(plan.last_due <= finish_by for plan in offer.plans)
 
 
 def test_fifty_a_week_on_a_486_dollar_balance_is_ten_weekly_payments_first():
     offer = offer_plans(Money(48_650, "AUD"), TODAY, POLICY, Frequency.WEEKLY, affordable=Money(5_000, "AUD"))
     assert offer.note == OfferNote.FITS
-    weekly, fortnightly, monthly = offer.plans
-    assert (weekly.frequency, weekly.count, weekly.largest) == (Frequency.WEEKLY, 10, Money(4_865, "AUD"))
-    assert (fortnightly.frequency, fortnightly.count) == (Frequency.FORTNIGHTLY, 5)
-    assert (monthly.frequency, monthly.count) == (Frequency.MONTHLY, 3)
-    assert weekly.first_due == date(2026, 11, 30)
+    quickest, gentlest = offer.plans  # both weekly: $100 a fortnight would be more than $50
+    assert (quickest.frequency, quickest.count, quickest.largest) == (
+        Frequency.WEEKLY,
+        10,
+        Money(4_865, "AUD"),
+    )
+    assert gentlest.frequency == Frequency.WEEKLY and gentlest.largest.minor < 4_865
+    assert quickest.first_due == date(2026, 11, 30)
+
+
+def test_the_gentlest_plans_never_repeat_the_same_payments_in_another_frequency():
+    offer = offer_plans(
+        Money(64_320, "MYR"), TODAY, POLICY, Frequency.FORTNIGHTLY, affordable=Money(100, "MYR")
+    )
+    payments = [(p.count, p.largest) for p in offer.plans]
+    assert offer.plans[0].frequency == Frequency.FORTNIGHTLY and len(payments) == len(set(payments))
 
 
 def test_less_than_the_smallest_instalment_is_explained_with_the_gentlest_plans():

@@ -236,3 +236,16 @@ def test_an_ordinary_reply_is_never_a_carrier_keyword(words, said):
 )
 def test_an_amount_in_another_currency_is_never_taken_as_the_accounts(said, currency, other):
     assert names_other_currency(said, currency) is other
+
+
+@pytest.mark.parametrize(
+    ("said", "currency"),
+    [
+        ("每两周还50澳元", "AUD"),
+        ("한달에 200달러씩", "USD"),
+        ("100 ริงกิต", "MYR"),
+        ("지금은 불가능해요 10만원", "KRW"),
+    ],
+)
+def test_the_accounts_own_currency_named_in_the_customers_language_is_the_accounts(said, currency):
+    assert not names_other_currency(said, currency)  # 澳元 is Australian dollars, not yuan (元)
