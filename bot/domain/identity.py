@@ -1,19 +1,21 @@
 """Reading what a customer types to identify themselves: an account reference, a date of birth."""
 
 import re
+import unicodedata
 from datetime import date
 
 import dateparser
 from babel import Locale
 
 # Account references look like "CN-482913"; people also type "cn 482913" or "CN482913".
-_REFERENCE = re.compile(r"\b([A-Za-z]{2})[\s\-–]?(\d{6})\b")
+_REFERENCE = re.compile(r"(?<![A-Za-z])([A-Za-z]{2})[\s\-–]?(\d{6})(?!\d)")
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,4})[./\-\s](\d{1,2})[./\-\s](\d{1,4})\s*$")
 
 
 def normalise_reference(text: str) -> str | None:
-    """`"cn 482913"` → `"CN-482913"`; None when the text holds no reference."""
-    match = _REFERENCE.search(text)
+    """`"cn 482913"` → `"CN-482913"` (and a phone's full-width "ＣＮ６００１９５"); None when the text
+    holds no reference."""
+    match = _REFERENCE.search(unicodedata.normalize("NFKC", text))
     if not match:
         return None
     return f"{match.group(1).upper()}-{match.group(2)}"
@@ -27,8 +29,7 @@ def parse_date_of_birth(text: str, language: str, today: date) -> list[date]:
     """
     # Thai customers count years in the Buddhist Era: 12/04/2531 is 12 April 1988.
     buddhist = language.split("-")[0] == "th"
-    if buddhist:
-        text = _thai_months_as_numbers(text)
+    text = _as_numbers(unicodedata.normalize("NFKC", text), buddhist, today)
     numeric = _NUMERIC_DATE.match(text)
     if numeric:
         candidates = _numeric_readings(*(int(g) for g in numeric.groups()), today=today, buddhist=buddhist)
@@ -68,6 +69,26 @@ def _full_year(year: int, today: date, era_offset: int = 0) -> int:
     this_year = today.year + era_offset
     century = this_year - this_year % 100
     return century + year if century + year <= this_year else century - 100 + year
+
+
+def _as_numbers(text: str, buddhist: bool, today: date) -> str:
+    """Dates written the Chinese, Japanese and Korean way ("88年4月12号", "75년 11월 23일", and the
+    Japanese eras "昭和59年9月2日") as "year/month/day", which has one reading; Thai dates as
+    "day/month/year"."""
+    if era := _JAPANESE_ERA_DATE.search(text):
+        year = _JAPANESE_ERAS[era["era"]] + (1 if era["year"] == "元" else int(era["year"])) - 1
+        return f"{year}/{era['month']}/{era['day']}"
+    if cjk := _CJK_DATE.search(text):
+        return f"{_full_year(int(cjk['year']), today)}/{cjk['month']}/{cjk['day']}"
+    return _thai_months_as_numbers(text) if buddhist else text
+
+
+# The first year of each Japanese era, for "昭和59年" (1984) and "平成元年" (1989).
+_JAPANESE_ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
+_JAPANESE_ERA_DATE = re.compile(
+    r"(?P<era>明治|大正|昭和|平成|令和)\s*(?P<year>\d{1,2}|元)\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})"
+)
+_CJK_DATE = re.compile(r"(?P<year>\d{2,4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})")
 
 
 def _thai_months_as_numbers(text: str) -> str:

@@ -63,3 +63,21 @@ def test_things_that_cannot_be_a_birth_date_are_not_taken_as_one(typed):
 @given(st.dates(min_value=date(1900, 1, 1), max_value=TODAY - timedelta(days=366 * 17)))
 def test_any_birth_date_written_out_in_full_parses_back_to_itself(born):
     assert parse_date_of_birth(born.strftime("%d %B %Y"), "en", TODAY) == [born]
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "born"),
+    [
+        ("昭和59年9月2日", "ja", date(1984, 9, 2)),  # a Japanese era
+        ("平成元年1月8日", "ja", date(1989, 1, 8)),  # its first year
+        ("１９８４/９/２", "ja", date(1984, 9, 2)),  # full-width digits from a phone's keyboard
+        ("75년 11월 23일", "ko", date(1975, 11, 23)),  # a two-digit year
+        ("88年4月12号", "zh", date(1988, 4, 12)),
+    ],
+)
+def test_birth_dates_written_the_chinese_japanese_and_korean_way_have_one_reading(typed, language, born):
+    assert parse_date_of_birth(typed, language, TODAY) == [born]
+
+
+def test_a_reference_typed_in_full_width_characters_is_read():
+    assert normalise_reference("ＣＮ６００１９５です") == "CN-600195"
