@@ -60,6 +60,7 @@ def process_environment(settings: Settings) -> dict[str, str]:
         "CONCORD_RASA_PORT": str(settings.rasa_port),
         "CONCORD_ACTIONS_PORT": str(settings.actions_port),
         "CONCORD_RASA_TOKEN": settings.rasa_token,
+        "CONCORD_INTERNAL_TOKEN": settings.internal_token,
         "CONCORD_ACTIONS_WEBHOOK": f"{settings.actions_base_url()}/webhook",
         "CONCORD_NLG_URL": f"http://{settings.host}:{settings.api_port}/nlg",
         "CONCORD_TRACKER_URL": settings.tracker_url,
@@ -121,6 +122,15 @@ def hints(settings: Settings) -> str:
     return "\n".join(lines + ["", "Ctrl-C stops all three processes.", ""])
 
 
+def refusal(weak: list[str]) -> str:
+    return (
+        "Concord is configured to be reachable beyond this machine (CONCORD_HOST or CONCORD_PUBLIC_URL "
+        f"is not loopback), so it will not start with a default or short secret: set {', '.join(weak)} "
+        'to a long random value each (at least 32 characters, e.g. `python -c "import secrets; '
+        'print(secrets.token_urlsafe(32))"`).'
+    )
+
+
 def procfile(settings: Settings) -> Path:
     """The Procfile, with a line for each Rasa replica beyond the first (its port and tracker store)."""
     if settings.rasa_replicas == 1:
@@ -139,6 +149,9 @@ def procfile(settings: Settings) -> Path:
 
 
 def run(settings: Settings, only: list[str], wait_seconds: float) -> int:
+    if weak := settings.weak_secrets():
+        print(refusal(weak), file=sys.stderr)
+        return 2
     (ROOT / "var").mkdir(exist_ok=True)
     migrate(settings)
     if asyncio.run(seed(settings)):

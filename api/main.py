@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if weak := settings.weak_secrets():  # uvicorn started by hand gets the same refusal as `make run`
+        raise RuntimeError(f"default or short secrets while reachable beyond this machine: {', '.join(weak)}")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -1,5 +1,6 @@
 """Concord's settings: one object, read once from `CONCORD_*` environment variables."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     actions_url: str = ""
     public_url: str = ""
     rasa_token: str = "change-me-rasa-token"
+    # Sent by Rasa to the action server and to the api's /nlg, and checked there: nothing
+    # internal answers a caller without it.
+    internal_token: str = "change-me-internal-token"
     # Rasa processes behind the gateway, each on its own port from rasa_port up; a conversation
     # always goes to the same one (bot.gateway.assistant). One Rasa process uses one core at most.
     rasa_replicas: int = Field(default=1, ge=1, le=8)
@@ -105,10 +109,29 @@ class Settings(BaseSettings):
     def api_base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.api_port}"
 
+    def weak_secrets(self) -> list[str]:
+        """The secrets left at their defaults (or shorter than 32 characters) while Concord is
+        reachable beyond this machine: the variables to set before it may start."""
+        if _loopback(self.host) and _loopback(urlsplit(self.api_base_url()).hostname or ""):
+            return []
+        defaults = {name: field.default for name, field in type(self).model_fields.items()}
+        return [
+            f"CONCORD_{name.upper()}"
+            for name in ("secret_key", "rasa_token", "internal_token")
+            if getattr(self, name) == defaults[name] or len(getattr(self, name)) < 32
+        ]
+
     def allowed_origins(self) -> set[str]:
         """Origins whose pages may open the web chat: the api's own and the configured ones."""
         own = urlsplit(self.api_base_url())
         return {f"{own.scheme}://{own.netloc}", *(o.rstrip("/") for o in self.widget_origins)}
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @lru_cache

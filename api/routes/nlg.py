@@ -1,9 +1,10 @@
 """Rasa's NLG endpoint: every `utter_*` is rendered from locales/ in the conversation's language."""
 
 import logging
+from secrets import compare_digest
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel
 
 from api.state import AppState, app_state
@@ -20,7 +21,14 @@ class NLGRequest(BaseModel):
     channel: dict[str, Any] = {}
 
 
-@router.post("/nlg")
+def internal_caller(authorization: str = Header(default=""), state: AppState = Depends(app_state)) -> None:
+    """Only Rasa, with the internal token (endpoints.yml), asks for responses: they hold what
+    the tracker holds about a customer."""
+    if not compare_digest(authorization, f"Bearer {state.settings.internal_token}"):
+        raise HTTPException(status_code=401, detail="unauthorised")
+
+
+@router.post("/nlg", dependencies=[Depends(internal_caller)])
 async def nlg(request: NLGRequest, state: AppState = Depends(app_state)) -> dict[str, Any]:
     slots = request.tracker.get("slots") or {}
     metadata = (request.tracker.get("latest_message") or {}).get("metadata") or {}
