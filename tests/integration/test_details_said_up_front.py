@@ -6,10 +6,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from bot.db.models import Case
 from bot.domain.plans import today_for
 from tests.integration.chat_client import ChatClient, bot_texts
-from tests.integration.customers import add_customer
+from tests.integration.customers import add_customer, query
 
 
 def _messages(frames):
@@ -78,3 +80,26 @@ async def test_a_first_day_too_far_away_says_why_and_offers_the_soonest(stack, c
     why = catalog.render("utter_plan_start_not_possible", "en", {"latest": "\0", "date": "\0"}).text
     assert texts[0].startswith(why.split("\0")[0]), texts
     assert texts[1] == catalog.render("utter_plan_options_fits", "en").text
+
+
+@pytest.mark.parametrize(
+    ("language", "request_", "too_much"),
+    [
+        ("en", "I can pay $20 a week", "that's too much"),
+        ("hi", "मैं हर हफ्ते $20 दे सकता हूँ", "ये तो ज़्यादा है"),
+        ("hi", "main har hafte 20 dollar de sakta hu", "ye sab 20 se zyada hai bhai"),
+        ("es", "puedo pagar 20 dólares por semana", "eso es demasiado"),
+    ],
+)
+async def test_that_is_too_much_after_the_offer_is_not_a_dispute(
+    stack, catalog, language, request_, too_much
+):
+    """Rejecting the plans offered as unaffordable is not disputing the debt (nothing paused)."""
+    _, chat, _ = await _verified(stack, request_, language)
+    try:
+        said = bot_texts(await chat.say(too_much))
+    finally:
+        await chat.close()
+    disputed = catalog.render("utter_dispute_recorded", language).text
+    assert all(text != disputed for text in said), said
+    assert await query(stack, select(Case).where(Case.conversation_id == chat.conversation_id)) == []
