@@ -215,12 +215,7 @@ def _gentlest(balance, frequencies, longest, first):
     whose plan would be the same payments as one before it is left out (when the smallest
     instalment decides, twelve weekly payments of $53.60 and twelve monthly ones are no choice)."""
     plans = [build_plan(balance, f, longest[f], first) for f in frequencies if longest[f]]
-    seen, distinct = set(), []
-    for plan in plans:
-        if (plan.count, plan.largest) not in seen:
-            seen.add((plan.count, plan.largest))
-            distinct.append(plan)
-    return distinct
+    return _unique(plans, key=lambda plan: (plan.count, plan.largest))
 
 
 def _frequencies(policy: ArrangementPolicy, asked: Frequency | None) -> list[Frequency]:
@@ -231,11 +226,11 @@ def _frequencies(policy: ArrangementPolicy, asked: Frequency | None) -> list[Fre
     return allowed
 
 
-def _unique(plans: list[Plan]) -> list[Plan]:
+def _unique(plans: list[Plan], key=lambda plan: (plan.frequency, plan.count)) -> list[Plan]:
+    """The first plan of each `key`, in order."""
     seen, unique = set(), []
     for plan in plans:
-        key = (plan.frequency, plan.count)
-        if key not in seen:
-            seen.add(key)
+        if key(plan) not in seen:
+            seen.add(key(plan))
             unique.append(plan)
     return unique
