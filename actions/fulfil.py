@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import already_paid, balance, hardship, more_time, payment
+from actions import already_paid, balance, hardship, payment
 from actions.base import ConcordAction
 from actions.services import database, verification_policy, verified
 
@@ -15,7 +15,6 @@ HANDLERS = {
     "ask_due_date": balance.tell_due_date,
     "ask_minimum_payment": balance.tell_minimum_payment,
     "make_payment": payment.send_payment_link,
-    "request_extension": more_time.arrange_more_time,
     "already_paid": already_paid.check_payment_claim,
     "cannot_pay_hardship": hardship.submit_hardship_request,
 }

@@ -8,9 +8,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import more_time
 from actions.base import ConcordAction
 from actions.fulfil import explain_unverified, reset_request
-from actions.request_form import BY_DATE, IN_PAYMENTS
+from actions.request_form import BY_DATE, IN_PAYMENTS, plan_details
 from actions.services import catalog, creditor, database, language, verified
 from bot.domain.arrangements import OutsidePolicy, active_plan, agree_instalment_plan, still_to_pay
 from bot.domain.money import Money
@@ -41,64 +42,67 @@ class ActionOfferPlans(ConcordAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        async with database().session() as session:
-            context = await verified(session, tracker)
-        if context is None:
-            explain_unverified(dispatcher, tracker)
-            return reset_request()
-        balance = context.money(context.account.balance_minor)
-        amount, finish_by, count = tracker.get_slot("amount") or "", None, None
-        if amount == BY_DATE and tracker.get_slot("date"):
-            finish_by = date.fromisoformat(tracker.get_slot("date"))
-        if amount.startswith(IN_PAYMENTS):
-            count = int(amount.removeprefix(IN_PAYMENTS))
-        policy = creditor().arrangements
-        starting = (
-            date.fromisoformat(tracker.get_slot("first_payment"))
-            if tracker.get_slot("first_payment")
-            else None
-        )
-        if starting is not None and first_payment_date(context.today, policy, starting) != starting:
-            dispatcher.utter_message(
-                response="utter_plan_start_not_possible",
-                date=context.long_date(starting),
-                latest=context.long_date(latest_first_payment(context.today, policy)),
-            )
-        offer = offer_plans(
-            balance,
-            context.today,
-            policy,
-            frequency=_frequency(tracker.get_slot("frequency")),
-            affordable=context.money(int(amount))
-            if amount and amount.isdigit() and int(amount) > 0
-            else None,
-            finish_by=finish_by,
-            count=count,
-            starting=starting,
-        )
-        if not offer.plans:
-            dispatcher.utter_message(response="utter_plan_too_small", balance=context.show(balance.minor))
-            return [*reset_request(), SlotSet("plan_offer", None)]
-        options = [
-            {
-                "payload": f'/inform{{"plan_choice": "{number}"}}',
-                "values": {
-                    "count": plan.count,
-                    "frequency": plan.frequency.value,
-                    "amount": context.show(plan.largest.minor),
-                },
-            }
-            for number, plan in enumerate(offer.plans, start=1)
-        ]
-        smallest = creditor().arrangements.smallest_instalment_for(balance.currency)
+        return await offer(dispatcher, tracker)
+
+
+async def offer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Up to three plans for how often, how much and from when the customer said."""
+    async with database().session() as session:
+        context = await verified(session, tracker)
+    if context is None:
+        explain_unverified(dispatcher, tracker)
+        return reset_request()
+    balance = context.money(context.account.balance_minor)
+    amount, finish_by, count = tracker.get_slot("amount") or "", None, None
+    if amount == BY_DATE and tracker.get_slot("date"):
+        finish_by = date.fromisoformat(tracker.get_slot("date"))
+    if amount.startswith(IN_PAYMENTS):
+        count = int(amount.removeprefix(IN_PAYMENTS))
+    policy = creditor().arrangements
+    starting = (
+        date.fromisoformat(tracker.get_slot("first_payment")) if tracker.get_slot("first_payment") else None
+    )
+    if starting is not None and first_payment_date(context.today, policy, starting) != starting:
         dispatcher.utter_message(
-            response=OFFER_RESPONSES[offer.note], options=options, smallest=context.show(smallest)
+            response="utter_plan_start_not_possible",
+            date=context.long_date(starting),
+            latest=context.long_date(latest_first_payment(context.today, policy)),
         )
-        return [SlotSet("plan_offer", [_to_slot(p) for p in offer.plans]), SlotSet("plan_choice", None)]
+    offer = offer_plans(
+        balance,
+        context.today,
+        policy,
+        frequency=_frequency(tracker.get_slot("frequency")),
+        affordable=context.money(int(amount)) if amount and amount.isdigit() and int(amount) > 0 else None,
+        finish_by=finish_by,
+        count=count,
+        starting=starting,
+    )
+    if not offer.plans:
+        dispatcher.utter_message(response="utter_plan_too_small", balance=context.show(balance.minor))
+        return [*reset_request(), SlotSet("plan_offer", None)]
+    options = [
+        {
+            "payload": f'/inform{{"plan_choice": "{number}"}}',
+            "values": {
+                "count": plan.count,
+                "frequency": plan.frequency.value,
+                "amount": context.show(plan.largest.minor),
+            },
+        }
+        for number, plan in enumerate(offer.plans, start=1)
+    ]
+    smallest = creditor().arrangements.smallest_instalment_for(balance.currency)
+    dispatcher.utter_message(
+        response=OFFER_RESPONSES[offer.note], options=options, smallest=context.show(smallest)
+    )
+    return [SlotSet("plan_offer", [_to_slot(p) for p in offer.plans]), SlotSet("plan_choice", None)]
 
 
 class ActionShowPlan(ConcordAction):
-    """The whole schedule of the chosen option, before asking for agreement."""
+    """The whole schedule of the chosen option, before asking for agreement; or, when the
+    customer answers the options with other details ("every 2 weeks", "from the 15th"), new
+    options with those details."""
 
     def name(self) -> str:
         return "action_show_plan"
@@ -106,9 +110,17 @@ class ActionShowPlan(ConcordAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        choice = chosen_option(tracker)
         async with database().session() as session:
             context = await verified(session, tracker)
+            if context is not None and tracker.get_slot("plan_choice") is None:
+                # Typed, not a button: a frequency, an amount or a day is not an option's number.
+                details = plan_details(tracker.latest_message.get("text") or "", tracker, context)
+                if details:
+                    changed = [SlotSet(slot, value) for slot, value in details.items()]
+                    changed.append(SlotSet("pending_request", "request_payment_plan"))
+                    tracker.add_slots(changed)
+                    return changed + await offer(dispatcher, tracker)
+            choice = chosen_option(tracker)
             if choice is None or context is None:
                 dispatcher.utter_message(response="utter_which_plan")
                 return [SlotSet("plan_choice", None)]
@@ -172,17 +184,24 @@ class ActionAgreePlan(ConcordAction):
         return [*reset_request(), *_forget_plan(), SlotSet("pending_request", None)]
 
 
-class ActionChangePlan(ConcordAction):
-    """The customer wants something else: ask again how often and how much."""
+class ActionChangeArrangement(ConcordAction):
+    """The customer wants something else than the plan or the day shown: ask again what that
+    request needs (how often and how much, or which day)."""
 
     def name(self) -> str:
-        return "action_change_plan"
+        return "action_change_arrangement"
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_plan_change")
-        return [*reset_request(), *_forget_plan(), SlotSet("pending_request", "request_payment_plan")]
+        request = tracker.get_slot("pending_request")
+        return [
+            *reset_request(),
+            *_forget_plan(),
+            SlotSet(more_time.CHOSEN, None),
+            SlotSet("pending_request", request if request == "request_extension" else "request_payment_plan"),
+        ]
 
 
 def chosen_option(tracker: Tracker) -> int | None:

@@ -28,7 +28,7 @@ from actions.services import (
 from bot.domain import arrangements, verification
 from bot.domain.identity import normalise_reference, parse_date_of_birth
 from bot.understanding.amounts import mentions_money, names_other_currency, parse_amount, parse_count
-from bot.understanding.dates import date_ending, parse_future_date
+from bot.understanding.dates import date_ending, find_date
 
 IDENTITY = ["account_reference", "date_of_birth"]
 # Unreadable answers in a row before we offer a way out instead of asking again.
@@ -147,7 +147,7 @@ class ValidateRequestForm(ConcordFormValidation):
         if catalog().recognise("payday", text, language(tracker)):
             dispatcher.utter_message(response="utter_ask_payday")
             return {"date": None}
-        chosen = _iso_date(text) or parse_future_date(text, language(tracker), context.today, catalog())
+        chosen = _iso_date(text) or find_date(text, language(tracker), context.today, catalog())
         if chosen is None or chosen < context.today:
             return _unreadable(dispatcher, tracker, "date", "utter_invalid_date")
         if chosen > latest:
@@ -232,10 +232,36 @@ def read_amount(text: str, tracker: Tracker, context: Verified) -> dict[str, Any
     if money is not None:
         return {"amount": str(money.minor)}
     if tracker.get_slot("pending_request") == "request_payment_plan":
-        finish_by = parse_future_date(text, lang, context.today, catalog())
+        finish_by = find_date(text, lang, context.today, catalog())
         if finish_by is not None:
             return {"amount": BY_DATE, "date": finish_by.isoformat()}
     return None
+
+
+def plan_details(text: str, tracker: Tracker, context: Verified) -> dict[str, Any]:
+    """Slot values for plan details said in answer to the options ("every 2 weeks", "$40 a
+    month", "6 payments", "from the 15th"); empty when the message has none, so "2" or "the
+    second one" stays a choice. A new frequency without an amount drops the old amount, which
+    was per payment at the old frequency."""
+    lang = language(tracker)
+    values: dict[str, Any] = {}
+    if frequency := read_frequency(text, tracker):
+        values["frequency"] = frequency
+        if frequency != tracker.get_slot("frequency"):
+            values["amount"] = None
+    if count := _instalment_count(text, lang):
+        values["amount"] = f"{IN_PAYMENTS}{count}"
+    elif (
+        mentions_money(text, lang, catalog())
+        and not names_other_currency(text, context.account.currency)
+        and (money := parse_amount(text, context.account.currency, context.locale, lang, catalog()))
+    ):
+        values["amount"] = str(money.minor)
+    start = _first_payment_said(text, tracker)
+    if start is None and not values and catalog().recognise("choice", text, lang) is None:
+        day = find_date(text, lang, context.today, catalog())
+        start = day.isoformat() if day else None
+    return values | ({"first_payment": start} if start else {})
 
 
 def _instalment_count(text: str, language: str) -> int | None:
@@ -255,7 +281,7 @@ async def _normalise_early_details(tracker: Tracker) -> dict[str, Any]:
     if tracker.get_slot("amount") and context is not None:
         values.update(read_amount(str(tracker.get_slot("amount")), tracker, context) or {"amount": None})
     if tracker.get_slot("date") and context is not None:
-        chosen = parse_future_date(str(tracker.get_slot("date")), language(tracker), context.today, catalog())
+        chosen = find_date(str(tracker.get_slot("date")), language(tracker), context.today, catalog())
         values["date"] = chosen.isoformat() if chosen else None
     return values
 
@@ -357,7 +383,7 @@ def _first_payment_said(text: str, tracker: Tracker) -> str | None:
     """ "… starting next Friday", "… from the 15th": when a plan's first payment should be."""
     lang, today = language(tracker), datetime.now(UTC).date()
     if (after := catalog().after("plan_start", text, lang)) is not None:
-        chosen = parse_future_date(after, lang, today, catalog())
+        chosen = find_date(after, lang, today, catalog())
     elif (before := catalog().before("plan_start_after_date", text, lang)) is not None:
         chosen = date_ending(before, lang, today, catalog())  # "来週の金曜日から", "अगले शुक्रवार से"
     else:
@@ -366,7 +392,7 @@ def _first_payment_said(text: str, tracker: Tracker) -> str | None:
 
 
 def _has_date(text: str, tracker: Tracker) -> bool:
-    return parse_future_date(text, language(tracker), datetime.now(UTC).date(), catalog()) is not None
+    return find_date(text, language(tracker), datetime.now(UTC).date(), catalog()) is not None
 
 
 def _unreadable(

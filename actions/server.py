@@ -1,5 +1,5 @@
-"""The action server, closed by default: it listens only on CONCORD_HOST (loopback unless
-configured) and answers only callers that send the internal token, which Rasa does
+"""The action server, closed by default: it listens only on CONCORD_INTERNAL_HOST
+(loopback unless configured) and answers only callers that send the internal token, which Rasa does
 (endpoints.yml). rasa_sdk's own command listens on every interface and asks nothing, so anyone
 who could reach the port could run an action for any conversation.
 
@@ -40,7 +40,7 @@ def main() -> None:
     port = parser.parse_args().port
     settings = get_settings()
     build_app(settings.internal_token).run(
-        host=settings.host, port=port, single_process=True, access_log=False, motd=False
+        host=settings.internal_host, port=port, single_process=True, access_log=False, motd=False
     )
 
 

@@ -56,13 +56,14 @@ def process_environment(settings: Settings) -> dict[str, str]:
     """What the Procfile and endpoints.yml read: every address derived from one settings object."""
     return {
         "CONCORD_HOST": settings.host,
+        "CONCORD_INTERNAL_HOST": settings.internal_host,
         "CONCORD_API_PORT": str(settings.api_port),
         "CONCORD_RASA_PORT": str(settings.rasa_port),
         "CONCORD_ACTIONS_PORT": str(settings.actions_port),
         "CONCORD_RASA_TOKEN": settings.rasa_token,
         "CONCORD_INTERNAL_TOKEN": settings.internal_token,
         "CONCORD_ACTIONS_WEBHOOK": f"{settings.actions_base_url()}/webhook",
-        "CONCORD_NLG_URL": f"http://{settings.host}:{settings.api_port}/nlg",
+        "CONCORD_NLG_URL": f"{settings.local_api_url()}/nlg",
         "CONCORD_TRACKER_URL": settings.tracker_url,
         "CONCORD_DATABASE_URL": settings.database_url,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -124,8 +125,8 @@ def hints(settings: Settings) -> str:
 
 def refusal(weak: list[str]) -> str:
     return (
-        "Concord is configured to be reachable beyond this machine (CONCORD_HOST or CONCORD_PUBLIC_URL "
-        f"is not loopback), so it will not start with a default or short secret: set {', '.join(weak)} "
+        "Concord is configured to be reachable beyond this machine (CONCORD_HOST, CONCORD_INTERNAL_HOST "
+        f"or CONCORD_PUBLIC_URL is not loopback), so it will not start with a default or short secret: set {', '.join(weak)} "
         'to a long random value each (at least 32 characters, e.g. `python -c "import secrets; '
         'print(secrets.token_urlsafe(32))"`).'
     )
@@ -180,7 +181,7 @@ def _wait_healthy(settings: Settings, supervisor: subprocess.Popen, wait_seconds
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline and supervisor.poll() is None:
         try:
-            if httpx.get(f"{settings.api_base_url()}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{settings.local_api_url()}/healthz", timeout=2).status_code == 200:
                 return True
         except httpx.HTTPError:
             pass

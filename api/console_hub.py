@@ -39,3 +39,9 @@ class ConsoleHub:
     def changed(self, conversation_id: str) -> None:
         for tab in self._tabs:
             tab.changed(conversation_id)
+
+    def signed_out(self, agent_id: int) -> None:
+        """Wake the agent's tabs at once, so each sees its session is gone and closes."""
+        for tab in self._tabs:
+            if tab.agent_id == agent_id:
+                tab.wakeup.set()

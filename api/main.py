@@ -11,6 +11,7 @@ from limits import parse as parse_limit
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from api import log_redaction
 from api.chat_hub import ChatHub
 from api.console_hub import ConsoleHub
 from api.routes import console, health, nlg, pages, telegram, twilio_sms, webchat
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    log_redaction.install()
     if weak := settings.weak_secrets():  # uvicorn started by hand gets the same refusal as `make run`
         raise RuntimeError(f"default or short secrets while reachable beyond this machine: {', '.join(weak)}")
 
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         channels = build_channels(settings)
         for channel in channels.values():
             if hasattr(channel, "open"):
-                await channel.open()
+                await channel.open()  # a provider that is down marks its channel down, nothing more
         console_hub = ConsoleHub()
         creditor = load_policy(ROOT / "creditor.yml")
         gateway = Gateway(
@@ -97,15 +99,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await rasa.close()
         await db.close()
 
-    app = FastAPI(title="Concord", lifespan=lifespan)
+    docs = settings.api_docs
+    app = FastAPI(
+        title="Concord",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     for module in (console, health, nlg, pages, telegram, twilio_sms, webchat):
         app.include_router(module.router)
+    app.middleware("http")(security_headers)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     # The widget on a creditor's page reads its wording from /widget/config across origins.
     app.add_middleware(
         CORSMiddleware, allow_origins=sorted(settings.allowed_origins()), allow_methods=["GET"]
     )
     return app
+
+
+# Every page loads its code and styles from this origin only and may not be framed elsewhere;
+# the widget runs in the creditor's page under the creditor's own policy.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def security_headers(request, call_next):
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 async def _answer_pending_forever(state: AppState) -> None:

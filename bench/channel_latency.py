@@ -27,6 +27,7 @@ from tests.stack import (
     TWILIO_NUMBER,
     TWILIO_TOKEN,
     launch,
+    rasa_channel,
     stack_environment,
     stop,
     wait_until,
@@ -35,11 +36,10 @@ from tests.stack import (
 SAID = "hi"
 
 
-async def raw_rasa(http: httpx.AsyncClient, rasa_url: str, n: int) -> float:
+async def raw_rasa(http: httpx.AsyncClient, env: dict[str, str], n: int) -> float:
+    url, headers = rasa_channel(env)
     start = time.perf_counter()
-    response = await http.post(
-        f"{rasa_url}/webhooks/rest/webhook", json={"sender": f"raw-{n}", "message": SAID}
-    )
+    response = await http.post(url, json={"sender": f"raw-{n}", "message": SAID}, headers=headers)
     assert response.status_code == 200 and response.json()
     return time.perf_counter() - start
 
@@ -111,18 +111,15 @@ async def main(messages: int) -> None:
         CONCORD_WEBCHAT_RATE_LIMIT="1000/minute",
     )
     process = launch(env, folder / "stack.log")
-    api_url, rasa_url = (
-        f"http://127.0.0.1:{env['CONCORD_API_PORT']}",
-        f"http://127.0.0.1:{env['CONCORD_RASA_PORT']}",
-    )
+    api_url = f"http://127.0.0.1:{env['CONCORD_API_PORT']}"
     try:
         wait_until(f"{api_url}/healthz", folder / "stack.log", process, timeout=300)
         async with httpx.AsyncClient(timeout=30) as http:
             for n in range(3):  # warm every path once
-                await raw_rasa(http, rasa_url, -n - 1)
+                await raw_rasa(http, env, -n - 1)
             timings: dict[str, list[float]] = {"raw": [], "web": [], "sms": [], "telegram": []}
             for n in range(messages):  # interleaved, so each path sees the same machine
-                timings["raw"].append(await raw_rasa(http, rasa_url, n))
+                timings["raw"].append(await raw_rasa(http, env, n))
                 timings["web"].append(await web_chat(api_url.replace("http", "ws") + "/ws/chat"))
                 timings["sms"].append(await sms(http, api_url, n))
                 timings["telegram"].append(await telegram(http, api_url, n))

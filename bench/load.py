@@ -42,7 +42,7 @@ from tqdm import tqdm
 from bot.config import ROOT
 from bot.db.engine import Database
 from bot.db.models import Account, AccountStatus, Conversation, Customer
-from tests.stack import launch, stack_environment, stop, wait_until
+from tests.stack import launch, rasa_channel, stack_environment, stop, wait_until
 
 USERS = int(os.environ.get("BENCH_USERS", "50"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
@@ -155,10 +155,11 @@ class WebChat:
 
 
 class RawRasa:
-    """The baseline: the same messages straight to Rasa's REST channel."""
+    """The baseline: the same messages straight to Rasa's REST channel (the gateway's, which
+    differs from Rasa's own only in checking a header)."""
 
-    def __init__(self, rasa_url: str, http: httpx.AsyncClient, database: Database) -> None:
-        self.url, self.http, self.database = f"{rasa_url}/webhooks/rest/webhook", http, database
+    def __init__(self, env: dict[str, str], http: httpx.AsyncClient, database: Database) -> None:
+        (self.url, self.headers), self.http, self.database = rasa_channel(env), http, database
 
     async def open(self) -> tuple[Say, Callable[[], Awaitable[None]]]:
         # The actions keep their state per conversation, so the baseline's exist too.
@@ -168,7 +169,9 @@ class RawRasa:
         sender = conversation.id
 
         async def say(text: str) -> tuple[list[dict], int]:
-            response = await self.http.post(self.url, json={"sender": sender, "message": text})
+            response = await self.http.post(
+                self.url, json={"sender": sender, "message": text}, headers=self.headers
+            )
             response.raise_for_status()
             return response.json(), 0
 
@@ -438,10 +441,7 @@ async def main() -> Path:
     log = folder / "stack.log"
     print(f"starting the stack (log: {log})")
     runner = launch(env, log)
-    api_url, rasa_url = (
-        f"http://127.0.0.1:{env['CONCORD_API_PORT']}",
-        f"http://127.0.0.1:{env['CONCORD_RASA_PORT']}",
-    )
+    api_url = f"http://127.0.0.1:{env['CONCORD_API_PORT']}"
     database = Database(database_url)
     try:
         wait_until(f"{api_url}/healthz", log, runner, timeout=300)
@@ -462,9 +462,7 @@ async def main() -> Path:
             ]
             for profiler in profilers:
                 profiler.wait()
-            phases.append(
-                await run_phase("raw rasa", RawRasa(rasa_url, http, database), references, processes)
-            )
+            phases.append(await run_phase("raw rasa", RawRasa(env, http, database), references, processes))
     finally:
         await database.close()
         stop(runner)

@@ -20,13 +20,17 @@ class Settings(BaseSettings):
     locales_dir: Path = ROOT / "locales"
     default_language: str = "en"
 
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # where the api listens: customers, providers and agents reach it
+    # Where Rasa and the action server listen, reached only by the api and by each other.
+    internal_host: str = "127.0.0.1"
     api_port: int = 8000
     rasa_port: int = 5005
     actions_port: int = 5055
     rasa_url: str = ""
     actions_url: str = ""
     public_url: str = ""
+    # The interactive API docs (/docs, /openapi.json): off unless a deployer wants them.
+    api_docs: bool = False
     rasa_token: str = "change-me-rasa-token"
     # Sent by Rasa to the action server and to the api's /nlg, and checked there: nothing
     # internal answers a caller without it.
@@ -93,7 +97,7 @@ class Settings(BaseSettings):
         """Every Rasa replica: `rasa_url` (comma-separated) when set, else ports from rasa_port up."""
         if self.rasa_url:
             return [url.strip() for url in self.rasa_url.split(",") if url.strip()]
-        return [f"http://{self.host}:{self.rasa_port + n}" for n in range(self.rasa_replicas)]
+        return [f"http://{self.internal_host}:{self.rasa_port + n}" for n in range(self.rasa_replicas)]
 
     def tracker_url_for(self, replica: int) -> str:
         """Replica n's tracker store: its own SQLite file (two processes never write one file),
@@ -104,15 +108,21 @@ class Settings(BaseSettings):
         return f"{stem}_{replica}.{suffix}" if dot else f"{self.tracker_url}_{replica}"
 
     def actions_base_url(self) -> str:
-        return self.actions_url or f"http://{self.host}:{self.actions_port}"
+        return self.actions_url or f"http://{self.internal_host}:{self.actions_port}"
 
     def api_base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.api_port}"
 
+    def local_api_url(self) -> str:
+        """The api as seen from this machine: behind a proxy, the public URL may not be."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.host, self.host)
+        return f"http://{host}:{self.api_port}"
+
     def weak_secrets(self) -> list[str]:
         """The secrets left at their defaults (or shorter than 32 characters) while Concord is
         reachable beyond this machine: the variables to set before it may start."""
-        if _loopback(self.host) and _loopback(urlsplit(self.api_base_url()).hostname or ""):
+        hosts = [self.host, self.internal_host, urlsplit(self.api_base_url()).hostname or ""]
+        if all(_loopback(host) for host in hosts):
             return []
         defaults = {name: field.default for name, field in type(self).model_fields.items()}
         return [

@@ -127,7 +127,7 @@ class Catalog:
             self._normalised_words[language] = _normalised_phrases(data.get("words", {}))
             self.own_names[language] = data.get("name", language)
             # Words of this language that look like another language's name (Tagalog "hindi" is "no").
-            self.not_names[language] = {_normalise(word) for word in data.get("not_language_names", [])}
+            self.not_names[language] = {normalise(word) for word in data.get("not_language_names", [])}
             # The languages dateparser should read this language's dates as (Tagalog: "tl" and "fil").
             self.date_languages[language] = data.get("date_languages", [language])
             self.base[language] = data.get("variant_of", language)
@@ -182,11 +182,11 @@ class Catalog:
 
         `speaking`: the conversation's language, whose ordinary words are not names.
         """
-        normalised = f" {_normalise(text)} "
+        normalised = f" {normalise(text)} "
         ordinary = self.not_names.get(speaking or "", set())
         for name in sorted(set(self.names) - ordinary, key=len, reverse=True):
             # Two letters ("en") would match ordinary words; two CJK characters ("中文") are a name.
-            if (len(name) > 2 or _UNSPACED.search(name)) and _contains(normalised, _normalise(name)):
+            if (len(name) > 2 or _UNSPACED.search(name)) and _contains(normalised, normalise(name)):
                 return self.names[name]
         return None
 
@@ -197,7 +197,7 @@ class Catalog:
         longest phrase found wins, so "every two weeks" beats "week". A group that is a plain
         list of phrases has one meaning: the group's own name.
         """
-        text = f" {_normalise(text)} "
+        text = f" {normalise(text)} "
         best: tuple[int, str] | None = None
         for phrase, meaning in self._phrases(group, language):
             if _contains(text, phrase) and (best is None or len(phrase) > best[0]):
@@ -210,7 +210,7 @@ class Catalog:
         `anywhere`: also in every other language, after the customer's (a Malay "berhenti" stops
         messages in a conversation that started in English).
         """
-        said = _normalise(text)
+        said = normalise(text)
         languages = [language, *(sorted(self.languages) if anywhere else [])]
         return next(
             (
@@ -233,7 +233,7 @@ class Catalog:
     @staticmethod
     def is_wordless(text: str) -> bool:
         """Only emoji or punctuation; a photo without a caption (nothing at all) is not."""
-        return bool(text.strip()) and not _normalise(text)
+        return bool(text.strip()) and not normalise(text)
 
     def without(self, group: str, text: str, language: str | None) -> str:
         """The text, case and width folded, with the group's phrases taken out ("pay on the 15th" → "15th")."""
@@ -321,13 +321,13 @@ def _normalised_phrases(words: dict[str, Any]) -> dict[str, list[tuple[str, str]
         groups[group] = [
             (phrase, str(meaning))
             for meaning, phrases in meanings.items()
-            for phrase in (_normalise(str(p)) for p in phrases)
+            for phrase in (normalise(str(p)) for p in phrases)
             if phrase
         ]
     return groups
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
     """Case, full-width forms ("１５日") and punctuation folded away, for matching phrases.
 
     Vowel signs and tone marks (Thai, Devanagari, Vietnamese) are part of the word: `\\p{M}`.

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.config import ROOT
+from bot.config import ROOT, Settings
 from bot.db.engine import Database
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.fakes.telegram_api import FakeTelegram
@@ -110,6 +110,13 @@ async def eventually(read, done, timeout: float = 30):
             return value
         await asyncio.sleep(0.1)
     raise AssertionError(f"still waiting after {timeout:.0f}s; last seen: {read()}")
+
+
+def rasa_channel(env: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Where a stack's Rasa takes messages (the gateway's channel), and the header it asks for."""
+    token = env.get("CONCORD_RASA_TOKEN") or Settings.model_fields["rasa_token"].default
+    url = f"http://127.0.0.1:{env['CONCORD_RASA_PORT']}/webhooks/gateway/webhook"
+    return url, {"Authorization": f"Bearer {token}"}
 
 
 def stack_environment(database_url: str, tracker_url: str, **overrides: str) -> dict[str, str]:

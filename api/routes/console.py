@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from api.console_hub import ConsoleTab
 from api.routes.pages import STATIC
 from api.state import AppState, app_state, ws_state
+from bot.db.audit import record
 from bot.db.models import Agent, AgentSession, Arrangement, Conversation, Handoff, HandoffStatus
 from bot.db.types import utcnow
 from bot.domain.arrangements import HardshipDecision, decide_hardship
@@ -138,6 +139,7 @@ State = Annotated[AppState, Depends(app_state)]
 async def logout(request: Request, response: Response, agent: Changer, state: State):
     async with state.db.transaction() as db:
         await agents.end_session(db, request.cookies[COOKIE], agent)
+    state.console.signed_out(agent.id)
     response.delete_cookie(COOKIE, path="/console")
     return {"ok": True}
 
@@ -177,8 +179,9 @@ async def _lists(state: AppState, agent: Agent) -> dict[str, Any]:
 async def conversation(
     conversation_id: str, session: Annotated[AgentSession, Depends(signed_in)], state: State
 ):
-    async with state.db.session() as db:
+    async with state.db.transaction() as db:
         await _readable(db, conversation_id, session.agent)
+        record(db, session.agent.username, "conversation_read", conversation_id=conversation_id)
         return await console_view.conversation_view(
             db, conversation_id, session.agent, state.catalog, utcnow()
         )
@@ -287,7 +290,8 @@ async def _end(
 @router.post("/api/conversations/{conversation_id}/lift-care-pause")
 async def lift(conversation_id: str, agent: Changer, state: State):
     async with state.db.transaction() as db:
-        conversation = await _readable(db, conversation_id, agent)
+        await _mine(db, conversation_id, agent)  # a care pause is lifted by the person talking to them
+        conversation = await db.get(Conversation, conversation_id)
         if conversation.customer_id is None:
             raise HTTPException(status.HTTP_409_CONFLICT, "no customer is known for this conversation")
         lifted = await lift_care_pause(db, conversation.customer_id, agent.username)
@@ -338,22 +342,22 @@ async def live(websocket: WebSocket):
     """Pushes {"type": "lists"} when the queue changes and {"type": "messages"} for the watched
     conversation; the page sends {"watch": conversation_id, "after": last_message_id}."""
     state = ws_state(websocket)
+    token = websocket.cookies.get(COOKIE)
     async with state.db.session() as db:
-        found = await agents.session_for(db, websocket.cookies.get(COOKIE))
+        found = await agents.session_for(db, token)
     if found is None or not _own_origin(websocket.headers.get("origin"), state):
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     await websocket.accept()
     tab = ConsoleTab(found.agent_id)
     state.console.join(tab)
-    pusher = asyncio.create_task(_push(state, websocket, tab, found.agent))
+    pusher = asyncio.create_task(_push(state, websocket, tab, token))
     try:
         while True:
             frame = await websocket.receive_json()
             if isinstance(frame, dict) and isinstance(frame.get("watch"), str):
-                tab.watching, tab.last_message_id = frame["watch"], int(frame.get("after") or 0)
-                tab.changed(frame["watch"])
-    except (WebSocketDisconnect, ValueError):
+                await _watch(state, websocket, tab, token, frame)
+    except (WebSocketDisconnect, ValueError, RuntimeError):  # RuntimeError: closed by the pusher
         pass
     finally:
         state.console.leave(tab)
@@ -362,13 +366,37 @@ async def live(websocket: WebSocket):
             await pusher
 
 
-async def _push(state: AppState, websocket: WebSocket, tab: ConsoleTab, agent: Agent) -> None:
+async def _watch(state: AppState, websocket: WebSocket, tab: ConsoleTab, token: str, frame: dict) -> None:
+    """Watching a conversation is reading it: the same check as opening it, and audited alike."""
+    async with state.db.transaction() as db:
+        found = await agents.session_for(db, token)
+        if found is None:
+            return  # the pusher closes the socket
+        try:
+            await _readable(db, frame["watch"], found.agent)
+        except HTTPException as refused:
+            await websocket.send_json({"type": "error", "error": refused.detail, "watch": frame["watch"]})
+            return
+        record(db, found.agent.username, "conversation_read", conversation_id=frame["watch"])
+    tab.watching, tab.last_message_id = frame["watch"], int(frame.get("after") or 0)
+    tab.changed(frame["watch"])
+
+
+async def _push(state: AppState, websocket: WebSocket, tab: ConsoleTab, token: str) -> None:
+    """Lists and watched messages as they change; the session is checked each time, so signing
+    out, expiry and deactivation close the socket within REFRESH_SECONDS (at once on sign-out)."""
     last_lists = None
     tab.wakeup.set()
     while True:
         with suppress(TimeoutError):
             await asyncio.wait_for(tab.wakeup.wait(), timeout=REFRESH_SECONDS)
         changes = tab.take_changes()
+        async with state.db.session() as db:
+            found = await agents.session_for(db, token)
+            agent = found.agent if found else None
+        if agent is None:
+            await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+            return
         lists = await _lists(state, agent)
         if lists != last_lists:
             await websocket.send_json({"type": "lists", **lists})

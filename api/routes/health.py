@@ -1,4 +1,8 @@
-"""`/healthz`: is the database answering, and are Rasa and the action server up."""
+"""`/healthz`: is the database answering, are Rasa and the action server up, and does each
+provider that can be asked (Telegram) answer.
+
+The status code is the core's (what a supervisor restarts or routes on): a provider's outage
+makes the status "degraded" with a 200, since every other channel still works."""
 
 import httpx
 from fastapi import APIRouter, Depends
@@ -12,14 +16,18 @@ router = APIRouter()
 
 @router.get("/healthz")
 async def healthz(state: AppState = Depends(app_state)) -> JSONResponse:
-    checks = {
+    core = {
         "database": await _database_ok(state),
         "rasa": await state.rasa.is_up(),
         "actions": await _actions_ok(state.settings.actions_base_url()),
     }
-    healthy = all(checks.values())
-    body = {"status": "ok" if healthy else "degraded"} | {k: "ok" if v else "down" for k, v in checks.items()}
-    return JSONResponse(body, status_code=200 if healthy else 503)
+    providers = {
+        name: await channel.is_up() for name, channel in state.channels.items() if hasattr(channel, "is_up")
+    }
+    checks = core | providers
+    body = {"status": "ok" if all(checks.values()) else "degraded"}
+    body |= {k: "ok" if v else "down" for k, v in checks.items()}
+    return JSONResponse(body, status_code=200 if all(core.values()) else 503)
 
 
 async def _database_ok(state: AppState) -> bool:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from api.chat_hub import message_frame
 from api.state import AppState, ws_state
 from bot.channels.web import FrameRejected, LanguageFrame, MessageFrame, PingFrame, WebChannel
-from bot.db.models import Conversation
+from bot.db.models import Conversation, MessageStatus
 from bot.domain import conversations
 from bot.gateway.intake import InboundMessage
 
@@ -40,7 +40,9 @@ async def chat(websocket: WebSocket, session: str | None = None, language: str |
     )
     async with state.db.session() as db:
         history = await conversations.transcript(db, conversation.id, after_id=max(after, 0))
-    await websocket.send_json({"type": "history", "messages": [message_frame(m) for m in history]})
+    # What was refused was answered with an error at the time; it is not replayed as if said.
+    shown = [message_frame(m) for m in history if m.status != MessageStatus.REJECTED]
+    await websocket.send_json({"type": "history", "messages": shown})
     state.hub.join(conversation.id, websocket)
     try:
         while True:
@@ -90,8 +92,8 @@ async def _handle(state: AppState, websocket: WebSocket, conversation: Conversat
         if not await state.rate_limiter.hit(state.webchat_limit, conversation.id):
             raise FrameRejected("rate_limited", f"at most {state.settings.webchat_rate_limit} frames")
     except FrameRejected as rejected:
-        stored = (raw or "<binary frame>")[: state.settings.max_frame_bytes]
-        await state.gateway.record_rejected(conversation.id, CHANNEL, stored, rejected.code)
+        typed = _web(state).typed_text(raw, state.settings.max_message_chars)
+        await state.gateway.record_rejected(conversation.id, CHANNEL, typed, rejected.code)
         await _send_error(state, websocket, conversation.language, rejected.code, rejected.detail)
         return
     if isinstance(frame, PingFrame):

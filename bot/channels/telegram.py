@@ -3,14 +3,17 @@
 A bot can write only to a chat that pressed Start; its commands /stop, /start and /help are the
 carrier words of this channel."""
 
+import asyncio
 import hmac
+import logging
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.channels.base import Allows, Incoming, Part, PermanentFailure, TransientFailure, as_is
 from bot.config import Settings
 
+log = logging.getLogger(__name__)
 # Telegram's callback_data holds at most 64 bytes; longer payloads cannot be buttons.
 MAX_CALLBACK_BYTES = 64
 # The commands for the carrier words (bot.gateway.customer_state.Keyword).
@@ -29,6 +32,8 @@ class TelegramChannel:
     def __init__(self, bot: Bot, webhook_secret: str) -> None:
         self.bot = bot
         self.webhook_secret = webhook_secret
+        self.up = False  # whether Telegram answered last time we asked
+        self._retry: asyncio.Task | None = None
 
     def verify(self, given_secret: str | None) -> None:
         """Telegram sends the webhook's secret in X-Telegram-Bot-Api-Secret-Token."""
@@ -39,20 +44,18 @@ class TelegramChannel:
         """The message (None for photos, stickers, edits), a button tap to acknowledge, and the
         deep-link payload of a /start."""
         update = read_update(data, self.bot) if isinstance(data, dict) else None
-        if update is None:
+        if update is None or type(update.update_id) is not int:
             raise InvalidRequest("not a Telegram update")
         query = update.callback_query
         if query and query.message:
-            chat_id, user, text, tap = query.message.chat.id, query.from_user, query.data or "", query.id
+            chat, user, text, tap = query.message.chat, query.from_user, query.data or "", query.id
         elif update.message and update.message.text:
-            chat_id, user, text, tap = (
-                update.message.chat.id,
-                update.message.from_user,
-                update.message.text,
-                None,
-            )
+            chat, user, text, tap = update.message.chat, update.message.from_user, update.message.text, None
         else:
             return None, None, None
+        chat_id = getattr(chat, "id", None)
+        if type(chat_id) is not int or not isinstance(text, str):  # a chat we could never answer
+            raise InvalidRequest("not a Telegram update")
         command, _, argument = text.partition(" ")
         incoming = Incoming(
             address=str(chat_id),
@@ -66,9 +69,27 @@ class TelegramChannel:
         return incoming, tap, argument if command == "/start" and argument else None
 
     async def open(self) -> None:
-        await self.bot.initialize()
+        """Reach Telegram. If it does not answer, start anyway: the other channels must not go
+        down with it. The channel shows as down in /healthz, which tries again, as does every send."""
+        try:
+            await self.bot.initialize()
+            self.up = True
+        except TelegramError as error:
+            log.warning(
+                "Telegram did not answer (%s); its channel is down until it does", type(error).__name__
+            )
+            self.up = False
+
+    async def is_up(self) -> bool:
+        """Whether Telegram answered last time; when it did not, asked again in the background,
+        so a health check never waits on it."""
+        if not self.up and (self._retry is None or self._retry.done()):
+            self._retry = asyncio.create_task(self.open())
+        return self.up
 
     async def close(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
         await self.bot.shutdown()
 
     async def acknowledge(self, tap: str) -> None:
@@ -100,7 +121,9 @@ class TelegramChannel:
         except BadRequest as error:
             raise PermanentFailure("telegram_bad_request") from error
         except (TimedOut, NetworkError) as error:
+            self.up = False
             raise TransientFailure(type(error).__name__) from error
+        self.up = True
         return f"{address}:{message.message_id}"
 
     async def send_template(self, address: str, text: str) -> str:
@@ -122,7 +145,7 @@ def read_update(data: dict, bot: Bot) -> Update | None:
     """The update, if the JSON is one; None otherwise."""
     try:
         return Update.de_json(data, bot)
-    except (KeyError, TypeError, ValueError):
+    except Exception:  # any shape python-telegram-bot cannot read is not an update (400, not 500)
         return None
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import regex
 
 from bot.channels.sentences import numbered, sentences
+from bot.i18n import normalise
 
 # The GSM 03.38 alphabet; the extension characters cost two septets each.
 _GSM7 = (
@@ -96,12 +97,27 @@ def as_numbered_text(text: str, buttons: list[dict[str, str]]) -> list[tuple[str
     return [(with_numbered_options(text, [b["title"] for b in buttons]), buttons)]
 
 
-def chosen_option(reply: str, payloads: list[str]) -> str | None:
-    """ "2" (or "2." / " 2 ") picks the second option's payload; anything else picks nothing."""
+def chosen_option(reply: str, buttons: list[dict[str, str]]) -> str | None:
+    """The payload of the option a typed reply picks: "2" (or "2." / " 2 ") the second, or the
+    option's own words ("Đồng ý", "may babaguhin po ako" for "May babaguhin ako": one word more
+    is still that option). None when it picks none, or more than one."""
     match = re.fullmatch(r"\s*(\d{1,2})\s*[.)]?\s*", reply)
-    if not match or not 1 <= int(match.group(1)) <= len(payloads):
-        return None
-    return payloads[int(match.group(1)) - 1]
+    if match:
+        number = int(match.group(1))
+        return buttons[number - 1]["payload"] if 1 <= number <= len(buttons) else None
+    said = normalise(reply).split()
+    exact = [b["payload"] for b in buttons if normalise(b["title"]).split() == said]
+    picked = set(exact) or {b["payload"] for b in buttons if _says_title(said, normalise(b["title"]).split())}
+    return picked.pop() if len(picked) == 1 else None
+
+
+def _says_title(said: list[str], title: list[str]) -> bool:
+    """The title's words, in order, with at most one word more (a "po", a "please"), never
+    before them: "không đồng ý" is "I don't agree"."""
+    if not title or not 0 <= len(said) - len(title) <= 1 or said[0] != title[0]:
+        return False
+    words = iter(said)
+    return all(word in words for word in title)
 
 
 def _cuts(text: str, language: str | None, fits: Callable[[str], bool]) -> dict[int, int]:

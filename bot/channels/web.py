@@ -76,5 +76,17 @@ class WebChannel:
             detail = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in problems)
             raise FrameRejected("invalid_frame", detail) from None
 
+    def typed_text(self, raw: str | None, limit: int) -> str:
+        """What the customer typed in a frame we could not accept, to keep on record: its `text`
+        (at most `limit` characters) and nothing else; never its session token or raw JSON."""
+        if raw is None or len(raw.encode()) > self.max_frame_bytes:
+            return ""
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            return ""
+        text = data.get("text") if isinstance(data, dict) else None
+        return text[:limit] if isinstance(text, str) else ""
+
     def format(self, text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:
         return as_is(text, buttons, language)

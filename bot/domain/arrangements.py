@@ -68,6 +68,23 @@ def latest_move_date(instalment: Instalment, policy: ArrangementPolicy) -> date:
     return (instalment.original_due_date or instalment.due_date) + timedelta(days=policy.short_delay_days)
 
 
+def check_promise(today: date, pay_on: date, policy: ArrangementPolicy) -> None:
+    """Raises OutsidePolicy unless a promise to pay on `pay_on` is one the creditor accepts."""
+    if not today <= pay_on <= latest_promise_date(today, policy):
+        raise OutsidePolicy(f"a promise must fall within {policy.promise_within_days} days")
+
+
+def check_move(instalment: Instalment, new_date: date, policy: ArrangementPolicy) -> None:
+    """Raises OutsidePolicy unless the instalment may move to `new_date`: a short delay that
+    never passes the instalment after it."""
+    original = instalment.original_due_date or instalment.due_date
+    later = [i for i in instalment.arrangement.instalments if i.sequence > instalment.sequence]
+    if not original < new_date <= latest_move_date(instalment, policy):
+        raise OutsidePolicy(f"an instalment can move by at most {policy.short_delay_days} days")
+    if later and new_date >= later[0].due_date:
+        raise OutsidePolicy("a moved instalment must stay before the next one")
+
+
 async def latest_date_for_more_time(
     session: AsyncSession, account: Account, today: date, policy: ArrangementPolicy
 ) -> date:
@@ -114,9 +131,7 @@ async def promise_to_pay(
     policy: ArrangementPolicy,
     now: datetime,
 ) -> Arrangement:
-    today = today_for(customer.timezone, now)
-    if not today <= pay_on <= latest_promise_date(today, policy):
-        raise OutsidePolicy(f"a promise must fall within {policy.promise_within_days} days")
+    check_promise(today_for(customer.timezone, now), pay_on, policy)
     amount = amount_due_now(account)
     arrangement = Arrangement(
         account_id=account.id,
@@ -137,12 +152,8 @@ async def move_next_instalment(
     instalment = await next_instalment(session, account.id)
     if instalment is None:
         raise OutsidePolicy("there is no instalment to move")
+    check_move(instalment, new_date, policy)
     original = instalment.original_due_date or instalment.due_date
-    later = [i for i in instalment.arrangement.instalments if i.sequence > instalment.sequence]
-    if not original < new_date <= latest_move_date(instalment, policy):
-        raise OutsidePolicy(f"an instalment can move by at most {policy.short_delay_days} days")
-    if later and new_date >= later[0].due_date:
-        raise OutsidePolicy("a moved instalment must stay before the next one")
     instalment.original_due_date, instalment.due_date = original, new_date
     record(
         session,

@@ -45,8 +45,9 @@ class RasaClient:
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         try:
             response = await self._http(sender_id).post(
-                "/webhooks/rest/webhook",
+                "/webhooks/gateway/webhook",  # concord_nlu/gateway_channel.py: the token or nothing
                 json={"sender": sender_id, "message": text, "metadata": metadata},
+                headers={"Authorization": f"Bearer {self._token}"},
             )
         except httpx.HTTPError as error:
             raise AssistantUnavailable(type(error).__name__, reachable=False) from error

@@ -163,12 +163,12 @@ class Gateway:
             text, interpreted = incoming.text, incoming.interpreted
             buttons = await recent_buttons(session, conversation.id, messages=3 if interpreted else 1)
             if interpreted is None:  # "2" picks the second option, on every channel
-                interpreted = chosen_option(text, [b["payload"] for b in buttons])
+                interpreted = chosen_option(text, buttons)
             elif interpreted is not None and incoming.keyword is None:
                 # A tapped button is on record as the customer saw it, its payload for the assistant.
                 shown = next((b["title"] for b in buttons if b["payload"] == interpreted), None)
                 text, interpreted = (shown, interpreted) if shown else (text, None)
-        return await self.receive(
+        delivery = await self.receive(
             InboundMessage(
                 conversation.id,
                 channel.name,
@@ -178,6 +178,12 @@ class Gateway:
                 keyword=incoming.keyword,
             )
         )
+        if delivery.rejected == "too_long" and not delivery.duplicate:
+            # Said in the customer's language, as the web chat says it in its error frame.
+            delivery.replies = await self.send_notice(
+                conversation.id, "error_message_too_long", {"limit": self.max_message_chars}
+            )
+        return delivery
 
     async def answer_pending(self) -> dict[str, list[Message]]:
         """Answer every message that is waiting; returns the new replies per conversation."""
@@ -237,8 +243,9 @@ class Gateway:
     async def _read_intent(self, text: str) -> str | None:
         return await self.rasa.intent("intent-check", text)
 
-    async def record_rejected(self, conversation_id: str, channel: str, raw: str, reason: str) -> int:
-        """Keep what a client sent that we could not accept, so nothing is silently lost."""
+    async def record_rejected(self, conversation_id: str, channel: str, typed: str, reason: str) -> int:
+        """Keep on record that a client sent something we could not accept, and what the customer
+        typed in it, so nothing is silently lost."""
         async with self.db.transaction() as session:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
@@ -248,7 +255,7 @@ class Gateway:
                 direction=Direction.INBOUND,
                 sender=Sender.CUSTOMER,
                 channel=channel,
-                text=raw,
+                text=typed,
                 status=MessageStatus.REJECTED,
                 error=reason[:200],
                 language=conversation.language,
@@ -276,7 +283,8 @@ class Gateway:
                 sender=Sender.CUSTOMER,
                 channel=inbound.channel,
                 channel_message_id=inbound.channel_message_id,
-                text=inbound.text,
+                # Of an over-long message, what fits and a mark: a megabyte is not kept whole.
+                text=inbound.text[: self.max_message_chars] + "…" if too_long else inbound.text,
                 interpreted=inbound.interpreted,
                 status=MessageStatus.REJECTED if too_long else MessageStatus.RECEIVED,
                 error="too_long" if too_long else None,

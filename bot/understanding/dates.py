@@ -44,6 +44,62 @@ def parse_future_date(text: str, language: str, today: date, catalog: Catalog) -
     return None
 
 
+# The most words a date takes ("the 1st of next month", "thứ sáu tuần sau"), and the most
+# characters in writing without spaces ("下个月15号", "来週の金曜日").
+_DATE_WORDS = 5
+_DATE_CHARACTERS = 8
+# What names a day in Chinese, Japanese, Korean and Thai: 15日/号/일, a week or weekday, a
+# month, tomorrow, next.
+_DAY_MARK = re.compile(r"[日号號일월月周週曜星期拜天明后後来來下今주]|요일|วัน|พรุ่งนี้|สัปดาห์|อาทิตย์|เดือน")
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def find_date(text: str, language: str, today: date, catalog: Catalog) -> date | None:
+    """A date to come said anywhere in a sentence ("can I pay on the 15th instead?", "¿y si
+    empezamos el 15?"): the whole text if it is one, else its longest run of words that is, the
+    leftmost first; inside a word written without spaces ("可以从15号开始吗"), its longest run of
+    characters. A bare number counts only beside a word that makes it a day ("el 15", "ngày 15",
+    "15 hb": the locale's `day_of_month`), never alone: "20 bucks" is not the 20th. How often
+    ("every two weeks") is taken out first."""
+    # "every two weeks", "2 a week": how often, not the day in two weeks or in one.
+    how_often = catalog.recognise("frequency", text, language) is not None
+    if not how_often and (whole := parse_future_date(text, language, today, catalog)):
+        return whole
+    words = catalog.without("frequency", text, language).split()
+    for size in range(min(_DATE_WORDS, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            span = " ".join(words[start : start + size])
+            if not _not_a_date_alone(span, language, catalog) and (
+                found := parse_future_date(span, language, today, catalog)
+            ):
+                return found
+    for word in words:
+        if _UNSPACED.search(word) and (found := _inside_word(word, language, today, catalog)):
+            return found
+    return None
+
+
+def _not_a_date_alone(span: str, language: str, catalog: Catalog) -> bool:
+    """A bare number without a day word, or a word of one or two letters ("we" is no Wednesday)."""
+    if len(span) <= 2 and span.isalpha():
+        return True
+    bare = re.fullmatch(r"\d{1,2}", catalog.without("date_filler", span, language).strip(" ?.!,"))
+    return bare is not None and not catalog.recognise("day_of_month", span, language)
+
+
+def _inside_word(word: str, language: str, today: date, catalog: Catalog) -> date | None:
+    """The longest piece of the word that names a day ("15号", "来週の金曜日"); a piece without a
+    day's mark ("2万円" is money) is not tried."""
+    for size in range(min(_DATE_CHARACTERS, len(word)), 1, -1):
+        for start in range(len(word) - size + 1):
+            piece = word[start : start + size]
+            if piece[0].isdigit() and start > 0 and word[start - 1].isdigit():
+                continue  # not inside a number
+            if _DAY_MARK.search(piece) and (found := parse_future_date(piece, language, today, catalog)):
+                return found
+    return None
+
+
 # More than any date a customer writes ("अगले महीने की 15 तारीख", "다음 달 15일"): a bound on the
 # endings tried.
 _LONGEST_DATE = 24

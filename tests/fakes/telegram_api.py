@@ -29,7 +29,9 @@ class FakeTelegram:
         with self.lock:
             return [m for m in self.sent if int(m["chat_id"]) == chat_id]
 
-    def start(self) -> tuple[ThreadingHTTPServer, str]:
+    def start(self, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+        """Serve on `port` (any free one by default); a Telegram that comes back late, at the
+        address it had, starts on that address."""
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,6 +76,6 @@ class FakeTelegram:
             def log_message(self, *args) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server, f"http://127.0.0.1:{server.server_address[1]}"

@@ -91,3 +91,34 @@ async def test_agents_are_offered_only_conversations_they_can_read_and_act_only_
     assert (
         await eve.post(f"/console/api/conversations/{item['conversation_id']}/close", {"outcome": "resolved"})
     ).status_code == 200
+
+
+async def test_watching_over_the_live_socket_is_reading_and_needs_the_same_permission(stack, console):
+    phone = Phone(stack, "+61400000934")
+    phone.text("can I talk to a real person please")
+    await phone.replies_until(lambda r: len(r) >= 1)
+    ivy = await console("ivy", ["en"])
+    queued = await ivy.frame_where(lambda f: f["type"] == "lists" and f["queue"])
+    [item] = [i for i in queued["queue"] if i["channel"] == "sms" and i["language"] == "en"][-1:]
+    conversation_id = item["conversation_id"]
+
+    kenji = await console("kenji2", ["ja"])
+    await kenji.watch(conversation_id)
+    refused = await kenji.frame_where(lambda f: f["type"] in {"error", "messages"})
+    assert refused["type"] == "error" and refused["watch"] == conversation_id, "no transcript for a ja reader"
+
+    await ivy.watch(conversation_id)
+    shown = await ivy.frame_where(lambda f: f["type"] == "messages")
+    assert any(m["sender"] == "customer" for m in shown["messages"])
+    assert (
+        await ivy.post(f"/console/api/conversations/{conversation_id}/lift-care-pause")
+    ).status_code == 409, "a care pause is lifted only by the person who has the conversation"
+
+
+async def test_signing_out_closes_the_live_socket(stack, console):
+    jude = await console("jude", ["en"])
+    await jude.frame_where(lambda f: f["type"] == "lists")
+    assert (await jude.post("/console/logout")).status_code == 200
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await jude.frame_where(lambda f: False, timeout=10)
+    assert closed.value.rcvd.code == 1008

@@ -17,6 +17,7 @@ from bot.db.models import Account, AuditEntry, Conversation, Customer, Direction
 from bot.domain.arrangements import request_hardship
 from bot.domain.money import Money
 from bot.domain.policy import load_policy
+from bot.i18n import formatting_locale
 from bot.people.handoff import waiting_notice
 from tests.conftest import REPORTS
 from tests.integration.chat_client import ChatClient
@@ -83,8 +84,8 @@ async def test_an_sms_customer_asks_for_a_person_and_gets_one_then_the_assistant
     phone.text("can I talk to a real person please")
     notice = waiting_notice(POLICY.staffed_hours, datetime.now(UTC), "en", None)
     expected = catalog.render(notice.key, "en", notice.values).text
-    # A long notice (after staffed hours) arrives as several texts: read them as one.
-    await phone.replies_until(lambda r: " ".join(r).endswith(expected))
+    # A long notice (after staffed hours) arrives as several texts, and an offer to carry on follows.
+    await phone.replies_until(lambda r: expected in " ".join(r))
     conversation_id = await _conversation_of(stack, phone.number)
 
     queued = await ana.frame_where(_in_queue(conversation_id))
@@ -152,7 +153,14 @@ async def test_a_crisis_message_gets_the_crisis_line_and_nothing_about_money_unt
     phone = Phone(stack, NUR.phone)
     phone.text("I can't do this anymore, I just want it all to stop for good")
     lines = POLICY.support_lines["MY"]
-    crisis = await phone.replies_until(lambda r: any(lines.emergency in text for text in r))
+    # Outside staffed hours the customer is also told when a person will reply, in their own time.
+    notice = waiting_notice(
+        POLICY.staffed_hours, datetime.now(UTC), formatting_locale("en", NUR.locale), NUR.timezone
+    )
+    after_hours = catalog.render(notice.key, "en", notice.values).text if notice.values else ""
+    crisis = await phone.replies_until(
+        lambda r: any(lines.emergency in text for text in r) and after_hours in " ".join(r)
+    )
     assert lines.crisis in crisis[0], "the crisis line comes first, whatever the length of the texts"
     conversation_id = await _conversation_of(stack, phone.number)
 
@@ -258,5 +266,12 @@ async def test_an_agent_decides_a_hardship_request_and_every_step_is_audited(sta
             )
     finally:
         await database.close()
-    assert actions == ["handoff_claimed", "hardship_adjust", "note_added", "handoff_closed"]
+    assert actions == [
+        "handoff_claimed",
+        "conversation_read",
+        "hardship_adjust",
+        "note_added",
+        "conversation_read",
+        "handoff_closed",
+    ]
     await customer.close()

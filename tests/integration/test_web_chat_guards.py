@@ -1,5 +1,7 @@
 """The web chat's guards: which pages may open it, the token on every frame, the rate limit, languages."""
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -106,3 +108,15 @@ async def test_the_widget_reads_its_labels_from_the_locales_across_origins(stack
     assert {entry["code"] for entry in config["languages"]} == set(catalog.languages)
     assert config["labels"]["en"]["launcher"] == catalog.interface_labels("en")["launcher"]
     assert script.headers["content-type"].startswith("text/javascript")
+
+
+async def test_session_tokens_never_reach_the_logs(stack):
+    client = await ChatClient.connect(stack.ws_url)
+    await client.say("hello")
+    await client.close()
+    resumed = await ChatClient.connect(stack.ws_url, token=client.token)  # the token in the URL
+    await resumed.close()
+    await asyncio.sleep(1)  # the supervisor writes the api's lines as they come
+    log = stack.log.read_text(errors="replace")
+    assert client.token not in log and resumed.token not in log
+    assert "session=[redacted]" in log, "the request line is still logged, without its token"

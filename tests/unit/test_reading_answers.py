@@ -8,7 +8,7 @@ from bot.config import ROOT
 from bot.domain.money import Money
 from bot.i18n import Catalog
 from bot.understanding.amounts import mentions_money, names_other_currency, parse_amount, parse_count
-from bot.understanding.dates import date_ending, parse_future_date
+from bot.understanding.dates import date_ending, find_date, parse_future_date
 
 MONDAY = date(2026, 11, 23)
 
@@ -134,6 +134,47 @@ def test_a_first_day_said_before_its_from_is_read(words, typed, language, expect
 @pytest.mark.parametrize("typed", ["yesterday", "payday", "hello", "last week"])
 def test_past_or_unknown_dates_are_not_guessed(words, typed):
     assert parse_future_date(typed, "en", MONDAY, words) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "language"),
+    [
+        ("can I pay on the 15th instead?", "en"),
+        ("what if we start it on the 15th?", "en"),
+        ("¿y si empezamos el 15?", "es"),
+        ("क्या हम 15 तारीख से शुरू कर सकते हैं?", "hi"),
+        ("bisa mulai tanggal 15?", "id"),
+        ("15日から始められますか？", "ja"),
+        ("15일부터 시작하면 안 될까요?", "ko"),
+        ("boleh mula pada 15 hb?", "ms"),
+        ("เริ่มวันที่ 15 ได้ไหม", "th"),
+        ("pwede po bang sa 15 na lang magsimula?", "tl"),
+        ("tôi có thể trả vào ngày 15 được không?", "vi"),
+        ("可以从15号开始吗？", "zh"),
+    ],
+)
+def test_a_day_inside_a_sentence_is_found_in_every_language(words, typed, language):
+    assert find_date(typed, language, MONDAY, words) == date(2026, 12, 15)
+
+
+@pytest.mark.parametrize(
+    ("typed", "language"),
+    [
+        ("I can do 20 bucks every two weeks", "en"),  # how often, and an amount: no day
+        ("i can pay 2 a week", "en"),
+        ("we can do that", "en"),  # "we" is not Wednesday
+        ("my mum passed her exam", "en"),
+        ("puedo pagar 20 dólares cada semana", "es"),
+        ("毎月2万円払えます", "ja"),  # 2万円 is money, not February
+        ("한달에 200달러씩 낼게요", "ko"),
+        ("2번이요", "ko"),
+        ("kada 2 linggo na lang po", "tl"),
+        ("tôi trả 200 nghìn mỗi tuần", "vi"),
+        ("จ่ายเดือนละ 2000 บาท", "th"),
+    ],
+)
+def test_numbers_that_are_not_days_are_not_read_as_dates(words, typed, language):
+    assert find_date(typed, language, MONDAY, words) is None
 
 
 @pytest.fixture(scope="module")

@@ -66,11 +66,33 @@ def test_long_replies_are_cut_between_sentences_not_inside_amounts():
 def test_buttons_become_numbered_options_and_a_number_picks_one():
     text = with_numbered_options("What would help most?", ["Smaller payments", "A pause"])
     assert text == "What would help most?\n1. Smaller payments\n2. A pause"
-    payloads = ['/inform{"hardship_option": "reduced"}', '/inform{"hardship_option": "pause"}']
-    assert chosen_option(" 2 ", payloads) == payloads[1]
-    assert chosen_option("2.", payloads) == payloads[1]
-    assert chosen_option("3", payloads) is None
-    assert chosen_option("I'd like 2 please", payloads) is None
+    buttons = [
+        {"title": "Smaller payments", "payload": '/inform{"hardship_option": "reduced"}'},
+        {"title": "A pause", "payload": '/inform{"hardship_option": "pause"}'},
+    ]
+    assert chosen_option(" 2 ", buttons) == buttons[1]["payload"]
+    assert chosen_option("2.", buttons) == buttons[1]["payload"]
+    assert chosen_option("3", buttons) is None
+    assert chosen_option("I'd like 2 please", buttons) is None
+
+
+def test_an_options_own_words_typed_pick_it_but_not_their_negation():
+    agree = [{"title": "Đồng ý", "payload": "/affirm"}, {"title": "Thay đổi", "payload": "/deny"}]
+    assert chosen_option("đồng ý", agree) == "/affirm"
+    assert chosen_option("Đồng ý ạ", agree) == "/affirm"
+    assert chosen_option("không đồng ý", agree) is None, "a word before the title may negate it"
+    tagalog = [
+        {"title": "Opo, sang-ayon ako", "payload": "/affirm"},
+        {"title": "May babaguhin ako", "payload": "/deny"},
+    ]
+    assert chosen_option("may babaguhin po ako", tagalog) == "/deny"
+    assert chosen_option("may babaguhin po ako sa plan", tagalog) is None, (
+        "more than one word more is a sentence"
+    )
+    close = [{"title": "Yes", "payload": "/affirm"}, {"title": "Yes please", "payload": "/more"}]
+    assert chosen_option("yes please", close) == "/more", "the option said exactly"
+    calls = [{"title": "Call me", "payload": "/call"}, {"title": "Call back", "payload": "/back"}]
+    assert chosen_option("call me back", calls) is None, "a reply that fits two options picks neither"
 
 
 TAGALOG_BALANCE = (
