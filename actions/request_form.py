@@ -346,14 +346,8 @@ def _details_said_up_front(tracker: Tracker) -> list[EventType]:
     if tracker.get_slot("requested_slot") is not None or intent not in {request, "inform", "nlu_fallback"}:
         return []
     text = latest.get("text") or ""
-    lang = language(tracker)
-    count = _instalment_count(text, lang)
-    said = {
-        "frequency": read_frequency(text, tracker),
-        "amount": text if count or mentions_money(text, lang, catalog()) else None,
-        "date": text if _has_date(text, tracker) else None,
-    }
-    request = request or _request_described(said, count)
+    said = _details(text, tracker)
+    request = request or request_described(said)
     if request is None:
         return []
     wanted = {
@@ -369,14 +363,32 @@ def _details_said_up_front(tracker: Tracker) -> list[EventType]:
     return events
 
 
-def _request_described(said: dict[str, str | None], count: int | None) -> str | None:
-    if said["frequency"] or count:
+def _details(text: str, tracker: Tracker) -> dict[str, str | None]:
+    """How often, how much (or how many payments) and when, as said: the text for each slot."""
+    lang = language(tracker)
+    count = _instalment_count(text, lang)
+    return {
+        "frequency": read_frequency(text, tracker),
+        "count": text if count else None,
+        "amount": text if count or mentions_money(text, lang, catalog()) else None,
+        "date": text if _has_date(text, tracker) else None,
+    }
+
+
+def request_described(said: dict[str, str | None]) -> str | None:
+    """The request a message of details alone makes: how often or how many payments asks for a
+    plan, an amount for paying it, a date alone for more time."""
+    if said["frequency"] or said["count"]:
         return "request_payment_plan"
     if said["amount"]:
         return "make_payment"
     if said["date"]:
         return "request_extension"
     return None
+
+
+def request_in(text: str, tracker: Tracker) -> str | None:
+    return request_described(_details(text, tracker))
 
 
 def _first_payment_said(text: str, tracker: Tracker) -> str | None:

@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ConcordAction
 from actions.fulfil import reset_request
+from actions.request_form import request_in
 from actions.services import before_latest_message, catalog, creditor, database, language, verified
 from bot.db.audit import record
 from bot.db.models import CaseKind
@@ -154,6 +155,10 @@ class ActionFallback(ConcordAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        said = (tracker.latest_message or {}).get("text") or ""
+        if tracker.active_loop_name is None and (request := request_in(said, tracker)):
+            # "20 bucks every two weeks": no phrase we know, but details that make a request.
+            return [SlotSet("pending_request", request), FollowupAction("request_form")]
         misread = _misread_in_a_row(tracker)
         if misread and _last_bot_action(tracker) in ASKED_ANYTHING_ELSE and _leaning(misread[0]) <= ENDINGS:
             # "no, eso es todo, gracias": torn between no and goodbye, both of which end kindly here.
@@ -202,7 +207,12 @@ def likeliest(misread: list[dict[str, Any]]) -> list[str]:
 
 
 # Actions that end with "Is there anything else I can help with?", and what says no to it.
-ASKED_ANYTHING_ELSE = {"action_fulfil_request", "action_agree_plan", "utter_you_are_welcome"}
+ASKED_ANYTHING_ELSE = {
+    "action_fulfil_request",
+    "action_agree_plan",
+    "action_agree_more_time",
+    "utter_you_are_welcome",
+}
 ENDINGS = {"deny", "goodbye", "thank"}
 
 

@@ -1,5 +1,6 @@
 """Which browser tabs are open on which conversation, and delivering stored replies to them."""
 
+import asyncio
 import logging
 from collections import defaultdict
 from typing import Any
@@ -8,7 +9,7 @@ from fastapi import WebSocket
 from sqlalchemy import select
 
 from bot.db.engine import Database
-from bot.db.models import Message, MessageStatus
+from bot.db.models import Direction, Message, MessageStatus
 
 log = logging.getLogger(__name__)
 
@@ -25,31 +26,58 @@ def message_frame(message: Message) -> dict[str, Any]:
 
 
 class ChatHub:
+    """Each tab is sent every reply of its conversation after the last one it was sent, in id
+    order, one delivery at a time per conversation: a reply stored late (one that waited while
+    the assistant was down) is never sent after a later one, nor skipped."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._sockets: defaultdict[str, set[WebSocket]] = defaultdict(set)
+        self._sockets: defaultdict[str, dict[WebSocket, int]] = defaultdict(dict)
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    def join(self, conversation_id: str, websocket: WebSocket) -> None:
-        self._sockets[conversation_id].add(websocket)
+    async def join(self, conversation_id: str, websocket: WebSocket, shown_up_to: int) -> None:
+        """A tab that has been sent everything up to `shown_up_to`; anything newer follows now."""
+        self._sockets[conversation_id][websocket] = shown_up_to
+        await self.deliver(conversation_id)
 
     def leave(self, conversation_id: str, websocket: WebSocket) -> None:
         sockets = self._sockets.get(conversation_id)
         if sockets is not None:
-            sockets.discard(websocket)
+            sockets.pop(websocket, None)
             if not sockets:
                 del self._sockets[conversation_id]
+                self._locks.pop(conversation_id, None)
 
-    async def deliver(self, conversation_id: str, messages: list[Message]) -> None:
-        """Send replies to every open tab of the conversation; unsent ones stay queued for resume."""
-        delivered: list[int] = []
-        for websocket in list(self._sockets.get(conversation_id, ())):
-            try:
-                for message in messages:
-                    await websocket.send_json(message_frame(message))
-                delivered = [m.id for m in messages]
-            except Exception:  # a tab closing mid-send is normal; the others still get it
-                log.info("a chat tab went away during delivery")
-        if delivered:
+    async def deliver(self, conversation_id: str) -> None:
+        """Send what each open tab of the conversation has not been sent; what no tab took stays
+        queued, for the customer's return."""
+        async with self._locks[conversation_id]:
+            sockets = self._sockets.get(conversation_id)
+            if not sockets:
+                return
+            async with self.db.session() as session:
+                replies = list(
+                    await session.scalars(
+                        select(Message)
+                        .where(
+                            Message.conversation_id == conversation_id,
+                            Message.direction == Direction.OUTBOUND,
+                            Message.id > min(sockets.values()),
+                        )
+                        .order_by(Message.id)
+                    )
+                )
+            delivered: set[int] = set()
+            for websocket, shown_up_to in list(sockets.items()):
+                try:
+                    for message in (m for m in replies if m.id > shown_up_to):
+                        await websocket.send_json(message_frame(message))
+                        sockets[websocket] = message.id
+                        delivered.add(message.id)
+                except Exception:  # a tab closing mid-send is normal; the others still get it
+                    log.info("a chat tab went away during delivery")
+            queued = [m.id for m in replies if m.id in delivered and m.status == MessageStatus.QUEUED]
+        if queued:
             async with self.db.transaction() as session:
-                for message in await session.scalars(select(Message).where(Message.id.in_(delivered))):
+                for message in await session.scalars(select(Message).where(Message.id.in_(queued))):
                     message.status = MessageStatus.SENT

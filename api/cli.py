@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -85,23 +86,28 @@ async def set_telegram_webhook(settings: Settings) -> str:
 
 
 async def telegram_link(settings: Settings, reference: str) -> str:
-    """A deep link that opens the bot already knowing which customer the chat belongs to."""
-    from bot.channels.telegram import bot_for, start_token
+    """A deep link that opens the bot already knowing which customer the chat belongs to: it
+    expires after CONCORD_DEEP_LINK_DAYS and belongs to the first chat that opens it."""
+    from bot.channels.telegram import bot_for
     from bot.db.models import Account
+    from bot.db.types import utcnow
+    from bot.domain.deep_links import create_link
 
-    db = Database(settings.database_url)
-    try:
-        async with db.session() as session:
-            account = await session.scalar(select(Account).where(Account.reference == reference))
-    finally:
-        await db.close()
-    if account is None:
-        raise SystemExit(f"no account {reference}")
     bot = bot_for(settings)
     if bot is None:
         raise SystemExit("set CONCORD_TELEGRAM_BOT_TOKEN first")
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            account = await session.scalar(select(Account).where(Account.reference == reference))
+            if account is None:
+                raise SystemExit(f"no account {reference}")
+            lifetime = timedelta(days=settings.deep_link_days)
+            token = await create_link(session, account.customer_id, "telegram", lifetime, utcnow())
+    finally:
+        await db.close()
     async with bot:
-        return f"https://t.me/{bot.username}?start={start_token(settings.secret_key, account.customer_id)}"
+        return f"https://t.me/{bot.username}?start={token}"
 
 
 def hints(settings: Settings) -> str:

@@ -80,13 +80,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             channels=channels,
             rate_limiter=MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
             webchat_limit=parse_limit(settings.webchat_rate_limit),
+            webchat_new_limit=parse_limit(settings.webchat_new_conversation_limit),
             console=console_hub,
             console_login_limit=parse_limit(settings.console_login_limit),
+            console_address_limit=parse_limit(settings.console_login_address_limit),
         )
         app.state.concord = state
         workers = [
             asyncio.create_task(_answer_pending_forever(state)),
-            asyncio.create_task(_deliver_forever(state)),
+            *(asyncio.create_task(_deliver_forever(state, channel)) for channel in state.outbox.senders),
         ]
         yield
         for worker in workers:
@@ -144,25 +146,25 @@ async def _answer_pending_forever(state: AppState) -> None:
     while True:
         await asyncio.sleep(state.settings.pending_retry_seconds)
         try:
-            for conversation_id, replies in (await state.gateway.answer_pending()).items():
-                await state.hub.deliver(conversation_id, replies)
+            for conversation_id in await state.gateway.answer_pending():
+                await state.hub.deliver(conversation_id)
             state.outbox_wakeup.set()
         except Exception:
             log.exception("answering pending messages failed; will try again")
 
 
-async def _deliver_forever(state: AppState) -> None:
-    """Send queued messages as soon as they are queued, and retries when they fall due."""
-    if not state.outbox.senders:
-        return
+async def _deliver_forever(state: AppState, channel: str) -> None:
+    """Send one channel's queued messages as soon as they are queued, and retries when they fall
+    due; a provider that hangs holds up only its own channel."""
+    wakeup = state.outbox_wakeup.of(channel)
     while True:
         with suppress(TimeoutError):
-            await asyncio.wait_for(state.outbox_wakeup.wait(), timeout=state.settings.outbox_poll_seconds)
-        state.outbox_wakeup.clear()
+            await asyncio.wait_for(wakeup.wait(), timeout=state.settings.outbox_poll_seconds)
+        wakeup.clear()
         try:
-            await state.outbox.deliver_due()
+            await state.outbox.deliver_due(channel=channel)
         except Exception:
-            log.exception("delivering queued messages failed; will try again")
+            log.exception("delivering queued %s messages failed; will try again", channel)
 
 
 app = create_app()

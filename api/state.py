@@ -21,6 +21,20 @@ from bot.gateway.outbox import Outbox
 from bot.i18n import Catalog
 
 
+class Wakeups:
+    """Something was queued: `set()` wakes every outbox worker, each of which clears only its own."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, asyncio.Event] = {}
+
+    def of(self, worker: str) -> asyncio.Event:
+        return self._events.setdefault(worker, asyncio.Event())
+
+    def set(self) -> None:
+        for event in self._events.values():
+            event.set()
+
+
 @dataclass
 class AppState:
     settings: Settings
@@ -37,14 +51,16 @@ class AppState:
     # Frames one web-chat conversation may send, counted wherever `rate_limit_storage` says.
     rate_limiter: RateLimiter
     webchat_limit: RateLimitItem
+    webchat_new_limit: RateLimitItem  # new conversations per address
     console: ConsoleHub
-    console_login_limit: RateLimitItem
-    # Set when something was queued, so the outbox worker sends it now rather than at its next poll.
-    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    console_login_limit: RateLimitItem  # per username and address
+    console_address_limit: RateLimitItem  # per address
+    # Set when something was queued, so the outbox workers send it now rather than at their next poll.
+    outbox_wakeup: Wakeups = field(default_factory=Wakeups)
 
     async def deliver(self, conversation_id: str, messages: list[Message]) -> None:
         """Send stored messages: to open web chat tabs now, to other channels through the outbox."""
-        await self.hub.deliver(conversation_id, messages)
+        await self.hub.deliver(conversation_id)
         self.outbox_wakeup.set()
 
 

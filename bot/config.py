@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     widget_origins: list[str] = []
     webchat_session_days: int = Field(default=30, ge=1)
     webchat_rate_limit: str = "20/minute"
+    # New web-chat conversations one address may open.
+    webchat_new_conversation_limit: str = "10/minute"
     # Where rate-limit counters live: async+memory:// for one api
     # process, async+redis://… when several share.
     rate_limit_storage: str = "async+memory://"
@@ -70,6 +72,8 @@ class Settings(BaseSettings):
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_url: str = "https://api.telegram.org"
+    # How long a deep link (`make telegram-link`) stays good; the first chat to open it owns it.
+    deep_link_days: float = Field(default=7, gt=0)
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_backoff_seconds: list[float] = [2, 10, 30, 120, 600, 1800]
@@ -82,9 +86,12 @@ class Settings(BaseSettings):
     waiting_acknowledgement_minutes: float = Field(default=5, ge=0)
     # An unclaimed handoff older than this offers the customer to carry on with the assistant.
     handoff_self_service_minutes: float = Field(default=10, ge=0)
-    # Agent console: how long a sign-in lasts, and sign-in attempts allowed per username.
+    # Agent console: how long a sign-in lasts; sign-in attempts allowed for one username from
+    # one address, and from one address in all (never per username alone: an attacker
+    # hammering a name from elsewhere must not lock its agent out).
     console_session_hours: float = Field(default=12, gt=0)
     console_login_limit: str = "10/minute"
+    console_login_address_limit: str = "30/minute"
 
     verification_max_failures: int = Field(default=3, ge=1)
     verification_lock_minutes: int = Field(default=30, ge=1)

@@ -93,7 +93,13 @@ def _same_origin(request: Request, state: AppState) -> None:
 @router.post("/login")
 async def login(body: SignIn, request: Request, response: Response, state: AppState = Depends(app_state)):
     _same_origin(request, state)
-    if not await state.rate_limiter.hit(state.console_login_limit, "console-login", body.username.casefold()):
+    address = request.client.host if request.client else "unknown"
+    name = " ".join(body.username.split()).casefold()  # "ana", " Ana ", "ANA" are one name
+    limiter = state.rate_limiter
+    if not (
+        await limiter.hit(state.console_address_limit, "console-login", address)
+        and await limiter.hit(state.console_login_limit, "console-login", address, name)
+    ):
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many sign-in attempts; wait a minute")
     async with state.db.transaction() as db:
         agent = await agents.authenticate(db, body.username, body.password)

@@ -1,11 +1,14 @@
-"""The Telegram webhook: verify → parse → gateway; a /start deep link says whose chat it is."""
+"""The Telegram webhook: verify → parse → gateway; a /start deep link says whose chat it is
+(bot/domain/deep_links.py)."""
 
 import logging
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from api.state import AppState, app_state
-from bot.channels.telegram import InvalidRequest, TelegramChannel, customer_from_start
+from bot.channels.telegram import InvalidRequest, TelegramChannel
+from bot.db.types import utcnow
+from bot.domain.deep_links import customer_for_link
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -31,7 +34,10 @@ async def telegram_update(request: Request, state: AppState = Depends(app_state)
             log.info("could not acknowledge a Telegram button tap")
     if incoming is None:
         return {"ok": True}  # photos, stickers, edits: nothing for the assistant to read
-    customer_id = customer_from_start(state.settings.secret_key, start_payload) if start_payload else None
+    customer_id = None
+    if start_payload:  # a deep link: whose chat this is, if the link is still good for this chat
+        async with state.db.transaction() as db:
+            customer_id = await customer_for_link(db, start_payload, channel.name, incoming.address, utcnow())
     await state.gateway.receive_from(channel, incoming, customer_id)
     state.outbox_wakeup.set()
     return {"ok": True}

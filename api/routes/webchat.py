@@ -1,19 +1,30 @@
 """The web chat WebSocket: one JSON frame per message; the protocol is in the README."""
 
+import asyncio
 import logging
+from contextlib import suppress
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from api.chat_hub import message_frame
 from api.state import AppState, ws_state
-from bot.channels.web import FrameRejected, LanguageFrame, MessageFrame, PingFrame, WebChannel
-from bot.db.models import Conversation, MessageStatus
+from bot.channels.web import Frame, FrameRejected, LanguageFrame, MessageFrame, PingFrame, WebChannel
+from bot.db.audit import record
+from bot.db.models import Conversation, MessageStatus, Sender
+from bot.db.types import utcnow
 from bot.domain import conversations
+from bot.domain.verification import forget_verification
+from bot.gateway.assistant import AssistantUnavailable
 from bot.gateway.intake import InboundMessage
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 CHANNEL = "web"
+# A page whose connection dropped and came back this soon is still the same customer's.
+RECONNECT_GRACE = timedelta(minutes=10)
+# Frames refused one after another before the connection is closed: no widget sends these.
+REFUSED_IN_A_ROW = 20
 
 
 def _web(state: AppState) -> WebChannel:
@@ -30,6 +41,10 @@ async def chat(websocket: WebSocket, session: str | None = None, language: str |
         return
     await websocket.accept()
     conversation = await _resume_or_open(state, websocket, session, language)
+    if conversation is None:  # too many new conversations from this address
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+        return
+    hidden_since = await _private_again(state, conversation, reconnecting=after > 0) if session else None
     await websocket.send_json(
         {
             "type": "session",
@@ -41,24 +56,50 @@ async def chat(websocket: WebSocket, session: str | None = None, language: str |
     async with state.db.session() as db:
         history = await conversations.transcript(db, conversation.id, after_id=max(after, 0))
     # What was refused was answered with an error at the time; it is not replayed as if said.
-    shown = [message_frame(m) for m in history if m.status != MessageStatus.REJECTED]
+    # After identity was checked, what we said is not replayed to whoever opens the page next.
+    shown = [
+        message_frame(m)
+        for m in history
+        if m.status != MessageStatus.REJECTED
+        and not (hidden_since and m.sender != Sender.CUSTOMER and m.created_at >= hidden_since)
+    ]
     await websocket.send_json({"type": "history", "messages": shown})
-    state.hub.join(conversation.id, websocket)
+    if hidden_since:
+        text = state.catalog.render("webchat_earlier_hidden", conversation.language).text
+        await websocket.send_json({"type": "notice", "message": text})
+    await state.hub.join(conversation.id, websocket, max([after, *(m.id for m in history)]))
+    # Frames are read all the time, even while a slow turn is answered: a ping gets its pong and
+    # the socket stays up; messages wait their turn in order.
+    turns: asyncio.Queue[Frame | None] = asyncio.Queue()
+    answering = asyncio.create_task(_answer_in_order(state, websocket, conversation, turns))
+    refused = 0
     try:
         while True:
             event = await websocket.receive()
             if event["type"] == "websocket.disconnect":
                 break
-            await _handle(state, websocket, conversation, event.get("text"))
+            frame = await _accept(state, websocket, conversation, event.get("text"))
+            refused = refused + 1 if frame is None else 0
+            if refused >= REFUSED_IN_A_ROW:  # a flood, not a customer: stop reading it
+                await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+                break
+            if isinstance(frame, PingFrame):
+                await websocket.send_json({"type": "pong"})
+            elif frame is not None:
+                turns.put_nowait(frame)
     except WebSocketDisconnect:
         pass
     finally:
         state.hub.leave(conversation.id, websocket)
+        turns.put_nowait(None)  # what was already accepted is still answered, and kept for the return
+        await answering
 
 
 async def _resume_or_open(
     state: AppState, websocket: WebSocket, token: str | None, language: str | None
-) -> Conversation:
+) -> Conversation | None:
+    """The conversation the token names, else a new one; None when this address has opened
+    more new ones than CONCORD_WEBCHAT_NEW_CONVERSATION_LIMIT allows (after telling it so)."""
     if token:
         conversation_id = state.tokens.conversation_id(token)
         async with state.db.session() as db:
@@ -74,6 +115,11 @@ async def _resume_or_open(
             "invalid_session",
             "the session token is not valid or has expired; a new conversation was started",
         )
+    address = websocket.client.host if websocket.client else "unknown"
+    if not await state.rate_limiter.hit(state.webchat_new_limit, "webchat-new", address):
+        language = state.catalog.resolve_language(language)
+        await _send_error(state, websocket, language, "rate_limited", "too many new conversations")
+        return None
     async with state.db.transaction() as db:
         return await conversations.open_conversation(
             db,
@@ -84,24 +130,56 @@ async def _resume_or_open(
         )
 
 
-async def _handle(state: AppState, websocket: WebSocket, conversation: Conversation, raw: str | None) -> None:
+async def _private_again(state: AppState, conversation: Conversation, reconnecting: bool) -> datetime | None:
+    """A page opened again on a conversation in which identity was checked (a shared phone, a
+    tab reopened later) starts private: the account's figures are not replayed and identity is
+    asked again before any. A dropped connection picked up within RECONNECT_GRACE by the same
+    page carries on. Returns since when replies are hidden, or None."""
+    recently = utcnow() - conversation.last_message_at <= RECONNECT_GRACE
+    if conversation.verified_at is None or (reconnecting and recently):
+        return None
+    since = conversation.verified_at
+    async with state.db.transaction() as db:
+        await forget_verification(db, conversation.id)
+        record(db, "web chat", "verification_forgotten_on_resume", conversation_id=conversation.id)
     try:
+        await state.rasa.forget_verification(conversation.id)
+    except AssistantUnavailable:  # the database is what actions trust; Rasa's slot follows later
+        log.warning("could not clear the verified slot of a resumed web chat")
+    return since
+
+
+async def _accept(
+    state: AppState, websocket: WebSocket, conversation: Conversation, raw: str | None
+) -> Frame | None:
+    """The frame, if it is one this chat may send now; otherwise the customer is told and what
+    they typed is kept on record."""
+    try:
+        # Every frame counts, the ones we cannot read too.
+        if not await state.rate_limiter.hit(state.webchat_limit, conversation.id):
+            raise FrameRejected("rate_limited", f"at most {state.settings.webchat_rate_limit} frames")
         frame = _web(state).parse(raw)
         if state.tokens.conversation_id(frame.session) != conversation.id:
             raise FrameRejected("invalid_session", "the frame's session token is not valid for this chat")
-        if not await state.rate_limiter.hit(state.webchat_limit, conversation.id):
-            raise FrameRejected("rate_limited", f"at most {state.settings.webchat_rate_limit} frames")
     except FrameRejected as rejected:
         typed = _web(state).typed_text(raw, state.settings.max_message_chars)
         await state.gateway.record_rejected(conversation.id, CHANNEL, typed, rejected.code)
         await _send_error(state, websocket, conversation.language, rejected.code, rejected.detail)
-        return
-    if isinstance(frame, PingFrame):
-        await websocket.send_json({"type": "pong"})
-    elif isinstance(frame, LanguageFrame):
-        await _change_language(state, websocket, conversation, frame.language)
-    else:
-        await _message(state, websocket, conversation, frame)
+        return None
+    return frame
+
+
+async def _answer_in_order(
+    state: AppState, websocket: WebSocket, conversation: Conversation, turns: "asyncio.Queue[Frame | None]"
+) -> None:
+    while (frame := await turns.get()) is not None:
+        try:
+            if isinstance(frame, LanguageFrame):
+                await _change_language(state, websocket, conversation, frame.language)
+            else:
+                await _message(state, websocket, conversation, frame)
+        except Exception as error:  # the tab went away mid-turn: the message is stored and answered
+            log.info("a web chat turn ended without its tab: %s", type(error).__name__)
 
 
 async def _change_language(
@@ -122,7 +200,8 @@ async def _change_language(
 async def _message(
     state: AppState, websocket: WebSocket, conversation: Conversation, frame: MessageFrame
 ) -> None:
-    await websocket.send_json({"type": "typing", "on": True})
+    with suppress(Exception):  # the tab may be gone: the message is stored and answered all the same
+        await websocket.send_json({"type": "typing", "on": True})
     delivery = await state.gateway.receive(
         InboundMessage(
             conversation_id=conversation.id,
@@ -149,7 +228,10 @@ async def _message(
             f"messages are limited to {limit} characters",
             limit=limit,
         )
-    await state.hub.deliver(conversation.id, delivery.replies)
+    if delivery.duplicate:  # the client asks again: it gets the original replies again
+        for reply in delivery.replies:
+            await websocket.send_json(message_frame(reply))
+    await state.hub.deliver(conversation.id)
     await websocket.send_json({"type": "typing", "on": False})
 
 

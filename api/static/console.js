@@ -217,6 +217,14 @@ async function renderSupervisor() {
     row.append(el("td", alert.reference), el("td", new Date(alert.at).toLocaleString()));
     return row;
   }));
+  const undelivered = document.querySelector("#undelivered tbody");
+  undelivered.replaceChildren(...view.undelivered.map((item) => {
+    const row = el("tr");
+    row.append(el("td", item.channel), el("td", item.error || "–"), el("td", item.attempts),
+      el("td", new Date(item.at).toLocaleString()));
+    row.addEventListener("click", () => open(item.conversation_id));
+    return row;
+  }));
   const agents = document.querySelector("#agents tbody");
   agents.replaceChildren(...view.agents.map((agent) => {
     const row = el("tr");

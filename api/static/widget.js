@@ -2,14 +2,16 @@
 //   <script src="https://chat.example.com/widget.js" async></script>
 // It talks to the api it was loaded from (the WebSocket protocol is in the README), keeps its
 // styles to itself in a shadow root, resumes its conversation after a reload with the signed
-// session token, and re-sends what the server has not acknowledged after a dropped connection,
+// session token (kept for this tab only, in sessionStorage: on a shared computer, closing the
+// tab ends the chat; data-remember="device" keeps it in localStorage instead), and re-sends what the server has not acknowledged after a dropped connection,
 // never showing a message twice. Every label comes from locales/ through /widget/config.
 (() => {
   const script = document.currentScript;
   const api = new URL(script.src, location.href);
+  const storage = () => (script.dataset.remember === "device" ? localStorage : sessionStorage);
   const store = {
-    get: (key) => { try { return localStorage.getItem(`concord.${key}`); } catch { return null; } },
-    set: (key, value) => { try { localStorage.setItem(`concord.${key}`, value); } catch { /* private mode */ } },
+    get: (key) => { try { return storage().getItem(`concord.${key}`); } catch { return null; } },
+    set: (key, value) => { try { storage().setItem(`concord.${key}`, value); } catch { /* private mode */ } },
   };
 
   const host = document.createElement("div");
@@ -112,6 +114,7 @@
         break;
       case "language": picked = null; useLanguage(frame.language); break;
       case "error": notice(frame.message); break;
+      case "notice": notice(frame.message); break;
     }
   }
 

@@ -147,21 +147,3 @@ def read_update(data: dict, bot: Bot) -> Update | None:
         return Update.de_json(data, bot)
     except Exception:  # any shape python-telegram-bot cannot read is not an update (400, not 500)
         return None
-
-
-def start_token(secret_key: str, customer_id: int) -> str:
-    """A /start deep-link payload naming a customer; Telegram allows only [A-Za-z0-9_-], ≤ 64."""
-    return f"c{customer_id}x{_signature(secret_key, customer_id)}"
-
-
-def customer_from_start(secret_key: str, payload: str) -> int | None:
-    if not payload.startswith("c") or "x" not in payload:
-        return None
-    number, _, signature = payload[1:].partition("x")
-    if not number.isdigit() or not hmac.compare_digest(signature, _signature(secret_key, int(number))):
-        return None
-    return int(number)
-
-
-def _signature(secret_key: str, customer_id: int) -> str:
-    return hmac.new(secret_key.encode(), f"telegram-start:{customer_id}".encode(), "sha256").hexdigest()[:24]

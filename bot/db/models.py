@@ -200,6 +200,23 @@ class Message(Base):
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
 
+class DeepLink(Base):
+    """A link that opens a chat app already knowing whose chat it is (Telegram's /start
+    payload): random, stored only as a hash, with an expiry, and bound to the first chat that
+    uses it. It proves possession of the link, not identity; the customer still verifies."""
+
+    __tablename__ = "deep_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_by: Mapped[str | None] = mapped_column(String(128))  # the chat that opened it first
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class VerificationAttempt(Base):
     __tablename__ = "verification_attempts"
     __table_args__ = (

@@ -87,6 +87,10 @@ class RasaClient:
             sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         )
 
+    async def forget_verification(self, sender_id: str) -> None:
+        """The customer is asked who they are again before anything about an account."""
+        await self._append_events(sender_id, [{"event": "slot", "name": "verified", "value": False}])
+
     async def forget_turn(self, sender_id: str) -> None:
         """Take back the customer's latest message and what the assistant did with it (Rasa's
         `rewind`), when the gateway did not let that turn stand. As with `resume`, without the

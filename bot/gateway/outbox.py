@@ -1,16 +1,21 @@
 """Delivering stored outbound messages to their channel, with retries; nothing is lost on a crash.
 
-A message is stored (status `queued`) before anyone tries to send it. A worker claims due
-messages for a short lease, hands each to its channel's sender and records the outcome:
-`sent` with the provider's id, a later retry after a passing failure, or `failed` with the
-reason after a permanent one. If the worker dies mid-way the lease runs out and another try
-picks the message up. Provider status callbacks then move it to `delivered` or `failed`.
+A message is stored (status `queued`) before anyone tries to send it. A worker (one per
+channel, so a provider that hangs holds up only its own) claims due messages for a short lease,
+hands each to its channel's sender and records the outcome: `sent` with the provider's id, a
+later retry after a passing failure, or `failed` with the reason after a permanent one. A
+provider call ends within SEND_TIMEOUT and the lease is renewed just before it, so no lease runs
+out mid-send and no other worker sends the same text. A failure of any kind counts as an
+attempt; after MAX_ATTEMPTS the message is `failed` ("dead letter", shown to supervisors). If
+the worker dies mid-way the lease runs out and another try picks the message up. Provider
+status callbacks then move it to `delivered` or `failed`.
 """
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from bot.channels.base import PermanentFailure, SendingChannel, TransientFailure
 from bot.db.engine import Database
@@ -23,6 +28,7 @@ from bot.gateway.replies import SENT_AFTER_OPT_OUT
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+SEND_TIMEOUT = timedelta(seconds=20)  # well inside the lease
 MAX_ATTEMPTS = 8
 
 
@@ -41,20 +47,29 @@ PROVIDER_STATUS = {
 
 class Outbox:
     def __init__(
-        self, db: Database, senders: dict[str, SendingChannel], backoff_seconds: list[float] | None = None
+        self,
+        db: Database,
+        senders: dict[str, SendingChannel],
+        backoff_seconds: list[float] | None = None,
+        send_timeout: timedelta = SEND_TIMEOUT,
     ) -> None:
         self.db = db
         self.senders = senders
         self.backoff_seconds = backoff_seconds or [2, 10, 30, 120, 600, 1800]
+        self.send_timeout = min(send_timeout, SEND_TIMEOUT)  # never as long as a lease
 
-    async def deliver_due(self, now: datetime | None = None, limit: int = 50) -> int:
-        """Send what is due; returns how many messages were handed to a provider."""
+    async def deliver_due(
+        self, now: datetime | None = None, limit: int = 50, channel: str | None = None
+    ) -> int:
+        """Send what is due (on one channel, or all); returns how many were handed to a provider."""
         now = now or utcnow()
-        claimed = await self._claim(now, limit)
+        claimed = await self._claim(now, limit, [channel] if channel else list(self.senders))
         delivered = 0
-        for message_id, channel, address, text, buttons, purpose, conversation_id, author in claimed:
+        for message_id, channel, address, text, buttons, purpose, conversation_id, author, lease in claimed:
             sender = self.senders[channel]
             try:
+                if not await self._renew(message_id, lease, now):
+                    continue  # this batch took so long that another worker holds it now
                 as_template = sender.allows.window_hours is not None and not await self._window_open(
                     conversation_id, sender, address, now
                 )
@@ -69,9 +84,12 @@ class Outbox:
                     message_id, sender, as_template, address, text, buttons, purpose, now
                 )
             except Exception as error:
-                # A bug or surprise with one message must not hold up the others: it waits for
-                # its lease to run out and is tried again.
+                # A bug or surprise with one message must not hold up the others; it counts as an
+                # attempt, so it cannot be retried forever.
                 log.error("delivering message %d failed unexpectedly: %s", message_id, type(error).__name__)
+                await self._retry_later(
+                    message_id, TransientFailure(f"unexpected {type(error).__name__}"), now
+                )
         return delivered
 
     async def record_provider_status(
@@ -93,8 +111,8 @@ class Outbox:
             return True
 
     async def _claim(
-        self, now: datetime, limit: int
-    ) -> list[tuple[int, str, str, str, list, str | None, str, Sender]]:
+        self, now: datetime, limit: int, channels: list[str]
+    ) -> list[tuple[int, str, str, str, list, str | None, str, Sender, datetime]]:
         async with self.db.transaction() as session:
             rows = await session.execute(
                 select(Message, Conversation.channel_user_id)
@@ -102,7 +120,7 @@ class Outbox:
                 .where(
                     Message.direction == Direction.OUTBOUND,
                     Message.status == MessageStatus.QUEUED,
-                    Message.channel.in_(list(self.senders)),
+                    Message.channel.in_(channels),
                     or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
                     or_(Message.claimed_until.is_(None), Message.claimed_until < now),
                 )
@@ -123,9 +141,21 @@ class Outbox:
                         message.purpose,
                         message.conversation_id,
                         message.sender,
+                        message.claimed_until,
                     )
                 )
             return claimed
+
+    async def _renew(self, message_id: int, lease: datetime, now: datetime) -> bool:
+        """Extend our lease for the send about to start; False if it is no longer ours."""
+        renewed = max(utcnow(), now) + LEASE
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                update(Message)
+                .where(Message.id == message_id, Message.claimed_until == lease)
+                .values(claimed_until=renewed)
+            )
+        return result.rowcount == 1
 
     async def _deliver(
         self,
@@ -143,11 +173,12 @@ class Outbox:
         if opted_out and purpose not in SENT_AFTER_OPT_OUT:
             await self._finish(message_id, MessageStatus.FAILED, error="opted_out")
             return 0
+        sending = sender.send_template(address, text) if as_template else sender.send(address, text, buttons)
         try:
-            if as_template:
-                provider_id = await sender.send_template(address, text)
-            else:
-                provider_id = await sender.send(address, text, buttons)
+            provider_id = await asyncio.wait_for(sending, self.send_timeout.total_seconds())
+        except TimeoutError:
+            await self._retry_later(message_id, TransientFailure(f"{sender.name} did not answer"), now)
+            return 0
         except TransientFailure as failure:
             await self._retry_later(message_id, failure, now)
             return 0

@@ -17,9 +17,11 @@ from bot.db.models import (
     AuditEntry,
     Conversation,
     Customer,
+    Direction,
     Handoff,
     HandoffStatus,
     Message,
+    MessageStatus,
     Note,
     VulnerabilityFlag,
 )
@@ -88,6 +90,7 @@ async def supervisor_view(session: AsyncSession, now: datetime) -> dict[str, Any
             for c in recent
         ],
         "alerts": await _verification_alerts(session, now),
+        "undelivered": await _undelivered(session, now),
         "agents": [
             {
                 "username": a.username,
@@ -159,6 +162,36 @@ async def _customer_of(session: AsyncSession, conversation: Conversation) -> int
         if account_id
         else None
     )
+
+
+# Held back on purpose (the customer's choice, a care pause, no consent outside the window):
+# not a delivery problem for anyone to chase.
+_HELD_BACK = ("opted_out", "paused_for_care", "window_closed_no_opt_in")
+
+
+async def _undelivered(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """Replies of the last day that no provider took, after every retry (dead letters)."""
+    rows = await session.scalars(
+        select(Message)
+        .where(
+            Message.direction == Direction.OUTBOUND,
+            Message.status == MessageStatus.FAILED,
+            Message.created_at >= now - timedelta(days=1),
+            Message.error.not_in(_HELD_BACK),
+        )
+        .order_by(Message.id.desc())
+        .limit(RECENT_CONVERSATIONS)
+    )
+    return [
+        {
+            "conversation_id": m.conversation_id,
+            "channel": m.channel,
+            "error": m.error,
+            "attempts": m.attempts,
+            "at": m.created_at.isoformat(),
+        }
+        for m in rows
+    ]
 
 
 async def _verification_alerts(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from bot.db.models import (
     MessageStatus,
     Sender,
 )
+from bot.domain.deep_links import create_link
 from bot.gateway.replies import SENT_AFTER_OPT_OUT, Purpose
 from bot.i18n import Catalog
 
@@ -125,3 +126,13 @@ def money_while_paused(messages: list[Message], paused_at: datetime | None) -> l
         and m.created_at >= paused_at
         and m.status in (MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED)
     ]
+
+
+async def deep_link(stack, customer_id: int, lifetime: timedelta = timedelta(days=7)) -> str:
+    """A Telegram /start payload for the customer, as `make telegram-link` makes one."""
+    database = stack.database()
+    try:
+        async with database.transaction() as session:
+            return await create_link(session, customer_id, "telegram", lifetime, datetime.now(UTC))
+    finally:
+        await database.close()

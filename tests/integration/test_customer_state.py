@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.channels.base import Allows
-from bot.channels.telegram import TelegramChannel, start_token
+from bot.channels.telegram import TelegramChannel
 from bot.config import ROOT
 from bot.db.models import Consent, Conversation, Customer, Handoff, HandoffStatus, MessageStatus
 from bot.domain.policy import load_policy
@@ -19,6 +19,7 @@ from tests.integration.chat_client import ChatClient
 from tests.integration.customers import (
     add_customer,
     confirmations,
+    deep_link,
     messages_of,
     money_while_paused,
     opt_out_breaches,
@@ -27,7 +28,7 @@ from tests.integration.customers import (
 )
 from tests.integration.phone import Phone
 from tests.integration.telegram_chat import TelegramChat
-from tests.stack import SECRET, TELEGRAM, TWILIO
+from tests.stack import TELEGRAM, TWILIO
 
 CREDITOR = load_policy(ROOT / "creditor.yml")
 
@@ -182,7 +183,7 @@ async def test_a_crisis_on_the_web_chat_holds_on_every_channel_of_that_customer(
 async def test_waiting_for_a_person_is_acknowledged_and_the_customer_can_carry_on_alone(stack, catalog):
     customer, account = await add_customer(stack)
     chat = TelegramChat(stack, 7_001)
-    chat.say(f"/start {start_token(SECRET, customer.id)}")
+    chat.say(f"/start {await deep_link(stack, customer.id)}")
     await chat.replies_until(lambda r: len(r) >= 1)
     chat.say("I want to talk to a person")
     await chat.replies_until(lambda r: len(r) >= 2)

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from websockets.sync.client import connect
 
-from bot.channels.telegram import start_token
 from bot.db.models import Conversation, Customer
 from tests.integration.customers import (
     add_customer,
+    deep_link,
     messages_of,
     money_while_paused,
     opt_out_breaches,
@@ -29,7 +29,6 @@ from tests.integration.customers import (
 )
 from tests.integration.phone import Phone
 from tests.integration.telegram_chat import TelegramChat
-from tests.stack import SECRET
 
 SAID = [
     "hi",
@@ -112,7 +111,7 @@ def test_any_order_of_messages_on_any_channel_keeps_the_customers_state(stack, c
     customer, _ = _run(add_customer(stack))
     phones = {channel: Phone(stack, customer.phone_e164, channel) for channel in ("sms", "whatsapp")}
     telegram = TelegramChat(stack, next(CHAT_IDS))
-    assert telegram.say(f"/start {start_token(SECRET, customer.id)}").status_code == 200
+    assert telegram.say(f"/start {_run(deep_link(stack, customer.id))}").status_code == 200
     web = WebCustomer(stack.ws_url)
     try:
         for channel, said in steps:

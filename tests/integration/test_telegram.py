@@ -1,16 +1,16 @@
 """Telegram: updates built with python-telegram-bot's own types, replies to a fake Bot API."""
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.channels.telegram import start_token
 from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Account, Consent, Conversation, MessageStatus
 from bot.db.models import Message as StoredMessage
-from tests.integration.customers import query
+from tests.integration.customers import add_customer, deep_link, query
 from tests.integration.telegram_chat import TelegramChat
-from tests.stack import SECRET, TELEGRAM
+from tests.stack import TELEGRAM
 
 MIA = DEMO_CUSTOMERS[0]
 
@@ -18,7 +18,7 @@ MIA = DEMO_CUSTOMERS[0]
 async def test_a_deep_linked_customer_taps_a_button_and_checks_their_balance(stack, catalog):
     [account] = await query(stack, select(Account).where(Account.reference == MIA.reference))
     chat = TelegramChat(stack, 5_001)
-    assert chat.say(f"/start {start_token(SECRET, account.customer_id)}").status_code == 200
+    assert chat.say(f"/start {await deep_link(stack, account.customer_id)}").status_code == 200
     greeting = (await chat.replies_until(lambda r: len(r) >= 1))[-1]
     assert greeting["text"] == catalog.render("utter_greet", "en").text
     assert [row[0]["text"] for row in greeting["reply_markup"]["inline_keyboard"]][0] == "Check what I owe"
@@ -113,3 +113,26 @@ async def test_a_customer_who_blocked_the_bot_is_marked_unreachable(stack):
         ),
     )
     assert unanswered.status == MessageStatus.NOT_ANSWERED
+
+
+async def test_a_deep_link_belongs_to_the_first_chat_that_opens_it_and_expires(stack):
+    customer, _ = await add_customer(stack)
+    link = await deep_link(stack, customer.id)
+    first, other = TelegramChat(stack, 5_101), TelegramChat(stack, 5_102)
+    assert first.say(f"/start {link}").status_code == 200
+    assert first.say(f"/start {link}").status_code == 200  # pressing Start again in that chat
+    assert other.say(f"/start {link}").status_code == 200  # the same link, forwarded elsewhere
+    expired = await deep_link(stack, customer.id, lifetime=timedelta(seconds=-1))
+    late = TelegramChat(stack, 5_103)
+    assert late.say(f"/start {expired}").status_code == 200
+    assert TelegramChat(stack, 5_104).say("/start c1x0123456789abcdef012345").status_code == 200  # forged
+    await asyncio.sleep(1)
+
+    owners = {
+        c.channel_user_id: c.customer_id
+        for c in await query(
+            stack,
+            select(Conversation).where(Conversation.channel_user_id.in_(["5101", "5102", "5103", "5104"])),
+        )
+    }
+    assert owners == {"5101": customer.id, "5102": None, "5103": None, "5104": None}

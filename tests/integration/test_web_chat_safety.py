@@ -13,6 +13,7 @@ from bot.config import ROOT
 from bot.db.demo_data import DEMO_CUSTOMERS
 from bot.db.models import Direction, Message, MessageStatus, Sender
 from bot.domain.money import Money
+from tests.fakes.slow_link import SlowLink
 from tests.integration.chat_client import ChatClient, bot_texts
 from tests.stack import free_port, launch, stop, wait_until
 
@@ -272,3 +273,81 @@ async def test_whatever_an_unverified_customer_says_no_account_detail_is_shown(s
     leaks = [(said, reply) for said, reply in replies if ACCOUNT_DETAILS.search(reply)]
     assert leaks == [], f"account details reached an unverified customer: {leaks[:3]}"
     assert len({said for said, _ in replies}) == len(set(messages)), "every message got an answer"
+
+
+async def test_a_slow_turn_does_not_stop_the_chat_reading_and_every_message_is_answered_in_order(
+    stack, catalog, tmp_path
+):
+    # A second api whose link to the (real) Rasa holds every turn back for a few seconds.
+    link = SlowLink(int(stack.env["CONCORD_RASA_PORT"]), b"/webhooks/gateway/webhook", delay=4).start()
+    env = stack.env | {
+        "CONCORD_API_PORT": str(free_port()),
+        "CONCORD_RASA_URL": f"http://127.0.0.1:{link.port}",
+    }
+    log = tmp_path / "api-slow-rasa.log"
+    api = launch(env, log, "api")
+    try:
+        api_url = f"http://127.0.0.1:{env['CONCORD_API_PORT']}"
+        wait_until(f"{api_url}/healthz", log, api, timeout=90)
+        client = await ChatClient.connect(api_url.replace("http://", "ws://") + "/ws/chat")
+        try:
+            await client.send_raw(client.frame(type="message", text="hi", client_id="first"))
+            await client.send_raw(client.frame(type="ping"))
+            await client.send_raw(client.frame(type="message", text="what can you do?", client_id="second"))
+            frames = []
+            while sum(f["type"] == "ack" for f in frames) < 2 or frames[-1] != {
+                "type": "typing",
+                "on": False,
+            }:
+                frames.append(await client.next_frame(timeout=60))
+        finally:
+            await client.close()
+    finally:
+        stop(api)
+        link.stop()
+    kinds = [f["type"] for f in frames]
+    assert kinds.index("pong") < kinds.index("message"), "the ping is answered while the turn is slow"
+    assert [f["client_id"] for f in frames if f["type"] == "ack"] == ["first", "second"]
+    replies = [f for f in frames if f["type"] == "message"]
+    assert replies[0]["text"] == catalog.render("utter_greet", "en").text
+    assert [r["id"] for r in replies] == sorted(r["id"] for r in replies), "replies arrive in order"
+
+
+async def _verified_chat(stack) -> tuple[ChatClient, int]:
+    mia = DEMO_CUSTOMERS[0]
+    client = await ChatClient.connect(stack.ws_url)
+    await client.say("what do I owe?")
+    await client.say(mia.reference)
+    told = await client.say(mia.born.strftime("%d %B %Y"))
+    assert any("$486.50" in text for text in bot_texts(told)), bot_texts(told)
+    return client, max(f["id"] for f in told if f["type"] == "message")
+
+
+async def test_a_page_opened_again_after_identity_was_checked_replays_no_figures_and_asks_again(
+    stack, catalog
+):
+    client, _ = await _verified_chat(stack)
+    await client.close()
+    opened = await ChatClient.connect(stack.ws_url, token=client.token)  # a new page: after=0
+    try:
+        notice = await opened.next_frame()
+        asked = bot_texts(await opened.say("how much do I owe?"))
+    finally:
+        await opened.close()
+    assert opened.conversation_id == client.conversation_id
+    assert not any("486.50" in m["text"] for m in opened.history), "no figures for whoever opens it next"
+    assert [m["sender"] for m in opened.history][:1] == ["customer"], "the customer's own words stay"
+    assert notice == {"type": "notice", "message": catalog.render("webchat_earlier_hidden", "en").text}
+    assert asked == [catalog.render("utter_ask_account_reference", "en").text]
+
+
+async def test_a_dropped_connection_picked_up_at_once_carries_on_verified(stack, catalog):
+    client, last_seen = await _verified_chat(stack)
+    await client.close()
+    again = await ChatClient.connect(stack.ws_url, token=client.token, after=last_seen)
+    try:
+        answered = bot_texts(await again.say("when is it due?"))
+    finally:
+        await again.close()
+    assert again.history == []
+    assert answered and catalog.render("utter_ask_account_reference", "en").text not in answered, answered
