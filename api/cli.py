@@ -18,6 +18,7 @@ from alembic.config import Config
 from sqlalchemy import select
 
 from bot.config import ROOT, Settings, get_settings
+from bot.db.audit import record
 from bot.db.demo_data import DEMO_CUSTOMERS, seed_if_empty
 from bot.db.engine import Database
 
@@ -108,6 +109,47 @@ async def telegram_link(settings: Settings, reference: str) -> str:
         await db.close()
     async with bot:
         return f"https://t.me/{bot.username}?start={token}"
+
+
+async def erase_customer(settings: Settings, reference: str) -> str:
+    """Everything about the customer whose account this is, here and in Rasa's trackers."""
+    from bot.db.models import Account
+    from bot.db.trackers import delete_trackers
+    from bot.domain import erasure
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            account = await session.scalar(select(Account).where(Account.reference == reference))
+            if account is None:
+                raise SystemExit(f"no account {reference}")
+            conversations = await erasure.erase_customer(session, account.customer_id, "cli")
+    finally:
+        await db.close()
+    events = delete_trackers(settings, conversations)
+    return (
+        f"erased the customer of {reference}: {len(conversations)} conversations, {events} assistant events"
+    )
+
+
+async def purge(settings: Settings, days: float) -> str:
+    """Every conversation quiet for longer than `days` (none still with a person)."""
+    from bot.db.trackers import delete_trackers
+    from bot.db.types import utcnow
+    from bot.domain import erasure
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            conversations = await erasure.expired_conversations(session, utcnow() - timedelta(days=days))
+            await erasure.erase_conversations(session, conversations)
+            record(
+                session, "cli", "conversations_purged", details={"days": days, "count": len(conversations)}
+            )
+    finally:
+        await db.close()
+    events = delete_trackers(settings, conversations)
+    return f"erased {len(conversations)} conversations older than {days:g} days, {events} assistant events"
 
 
 def hints(settings: Settings) -> str:
@@ -211,6 +253,16 @@ def main() -> int:
     user_parser.add_argument(
         "--languages", default="en", help="comma-separated codes the person reads, e.g. en,id"
     )
+    erase_parser = sub.add_parser(
+        "erase-customer", help="erase everything about the customer whose account this is (right to erasure)"
+    )
+    erase_parser.add_argument("reference")
+    purge_parser = sub.add_parser(
+        "purge", help="erase every conversation quiet for longer than the retention"
+    )
+    purge_parser.add_argument(
+        "--days", type=float, default=None, help="retention in days (default CONCORD_RETENTION_DAYS)"
+    )
     run_parser = sub.add_parser("run", help="migrate, seed, start Rasa, actions and api, wait until healthy")
     run_parser.add_argument(
         "only", nargs="*", choices=["rasa", "actions", "api", []], help="start only these"
@@ -231,6 +283,10 @@ def main() -> int:
         print(asyncio.run(create_user(settings, args.username, args.name, args.role, languages)))
     elif args.command == "telegram-link":
         print(asyncio.run(telegram_link(settings, args.reference)))
+    elif args.command == "erase-customer":
+        print(asyncio.run(erase_customer(settings, args.reference)))
+    elif args.command == "purge":
+        print(asyncio.run(purge(settings, args.days if args.days is not None else settings.retention_days)))
     else:
         return run(settings, args.only, args.wait)
     return 0
