@@ -112,15 +112,19 @@ class ActionShowPlan(ConcordAction):
     ) -> list[EventType]:
         async with database().session() as session:
             context = await verified(session, tracker)
-            if context is not None and tracker.get_slot("plan_choice") is None:
-                # Typed, not a button: a frequency, an amount or a day is not an option's number.
-                details = plan_details(tracker.latest_message.get("text") or "", tracker, context)
-                if details:
+            said = tracker.latest_message.get("text") or ""
+            named = None
+            if context is not None and not said.startswith("/"):
+                # Typed, not a button: a frequency, an amount or a day is not an option's number,
+                # whether said to the options or to the schedule of one of them.
+                details = plan_details(said, tracker, context)
+                named = _offered_with(details, tracker.get_slot("plan_offer") or [])
+                if details and named is None:
                     changed = [SlotSet(slot, value) for slot, value in details.items()]
                     changed.append(SlotSet("pending_request", "request_payment_plan"))
                     tracker.add_slots(changed)
                     return changed + await offer(dispatcher, tracker)
-            choice = chosen_option(tracker)
+            choice = named or chosen_option(tracker)
             if choice is None or context is None:
                 dispatcher.utter_message(response="utter_which_plan")
                 return [SlotSet("plan_choice", None)]
@@ -207,13 +211,29 @@ class ActionChangeArrangement(ConcordAction):
 def chosen_option(tracker: Tracker) -> int | None:
     """The option picked by button, by number or in words ("the second one"); None if unclear."""
     offer = tracker.get_slot("plan_offer") or []
-    said = tracker.get_slot("plan_choice") or catalog().recognise(
-        "choice", tracker.latest_message.get("text") or "", language(tracker)
-    )
+    text = tracker.latest_message.get("text") or ""
+    # Typed words name the option now ("the second one"), over one chosen earlier.
+    typed = None if text.startswith("/") else catalog().recognise("choice", text, language(tracker))
+    said = typed or tracker.get_slot("plan_choice")
     if said is None or not str(said).isdigit():
         return None
     number = int(said)
     return number if 1 <= number <= len(offer) else None
+
+
+def _offered_with(details: dict[str, Any], offered: list[dict[str, Any]]) -> int | None:
+    """The one offered option a number of payments names ("el de 6 pagos", "3回払いのやつ"),
+    when nothing else was said; None otherwise."""
+    amount = details.get("amount") or ""
+    if set(details) - {"amount", "frequency"} or not amount.startswith(IN_PAYMENTS):
+        return None
+    count, frequency = int(amount.removeprefix(IN_PAYMENTS)), details.get("frequency")
+    matching = [
+        number
+        for number, plan in enumerate(offered, start=1)
+        if len(plan["instalments"]) == count and frequency in (None, plan["frequency"])
+    ]
+    return matching[0] if len(matching) == 1 else None
 
 
 def _forget_plan() -> list[EventType]:

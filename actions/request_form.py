@@ -304,20 +304,37 @@ def _answer_not_a_new_request(tracker: Tracker) -> list[EventType]:
             or None
         ),
         "amount": lambda: (
-            text if mentions_money(text, language(tracker), catalog()) or text.strip().isdigit() else None
+            text
+            if mentions_money(text, language(tracker), catalog())
+            or text.strip().isdigit()
+            or (
+                _has_date(text, tracker) and _request_before_latest_message(tracker) == "request_payment_plan"
+            )
+            else None
         ),
         "date": lambda: text if _has_date(text, tracker) else None,
     }
     reader = readers.get(asked)
     closing = (tracker.latest_message.get("intent") or {}).get("name") in CLOSING_INTENTS
+    previous = _request_before_latest_message(tracker)
+    # "the 15th", asked how often a plan's payments should be: when it starts, not more time.
+    starts = asked == "frequency" and previous == "request_payment_plan" and reader() is None
+    if starts and (start := _first_payment_said(text, tracker) or _day_said(text, tracker)):
+        return [SlotSet("pending_request", previous), SlotSet("first_payment", start)]
     if reader is None or closing or tracker.get_slot(asked) is not None or reader() is None:
         return []
-    previous = _request_before_latest_message(tracker)
     kept = (
         [SlotSet("pending_request", previous)]
         if previous and previous != tracker.get_slot("pending_request")
         else []
     )
+    # "every 2 weeks, starting on the 15th": the answer, and when the plan starts.
+    request = previous or tracker.get_slot("pending_request")
+    if request == "request_payment_plan" and asked in ("frequency", "amount"):
+        start = _first_payment_said(text, tracker) or (
+            _day_said(text, tracker) if asked == "frequency" else None
+        )
+        kept += [SlotSet("first_payment", start)] if start else []
     return [*kept, SlotSet(asked, text)]
 
 
@@ -355,7 +372,11 @@ def _details_said_up_front(tracker: Tracker) -> list[EventType]:
         "request_payment_plan": ["frequency", "amount"],
         "request_extension": ["date"],
     }.get(request, [])
-    events = [SlotSet(slot, said[slot]) for slot in wanted if said[slot] and tracker.get_slot(slot) is None]
+    # What this message says wins over what an earlier one did ("monthly" … "every two weeks
+    # instead"); an amount per payment does not outlive the frequency it was for.
+    events = [SlotSet(slot, said[slot]) for slot in wanted if said[slot]]
+    if "frequency" in wanted and said["frequency"] and not said["amount"] and tracker.get_slot("amount"):
+        events.append(SlotSet("amount", None))
     if request == "request_payment_plan" and (start := _first_payment_said(text, tracker)):
         events.append(SlotSet("first_payment", start))
     if request != tracker.get_slot("pending_request"):
@@ -401,6 +422,11 @@ def _first_payment_said(text: str, tracker: Tracker) -> str | None:
     else:
         return None
     return chosen.isoformat() if chosen else None
+
+
+def _day_said(text: str, tracker: Tracker) -> str | None:
+    day = find_date(text, language(tracker), datetime.now(UTC).date(), catalog())
+    return day.isoformat() if day else None
 
 
 def _has_date(text: str, tracker: Tracker) -> bool:

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -111,6 +111,7 @@ class Gateway:
 
     async def receive(self, inbound: InboundMessage) -> Delivery:
         async with self._lock(inbound.conversation_id):
+            inbound = await self._option_typed(inbound)
             try:
                 delivery, decision = await self._store(inbound)
             except IntegrityError:  # the same provider message raced in from another process
@@ -161,11 +162,9 @@ class Gateway:
                     session, conversation.id, self.catalog.resolve_language(customer.language), "profile"
                 )
             text, interpreted = incoming.text, incoming.interpreted
-            buttons = await recent_buttons(session, conversation.id, messages=3 if interpreted else 1)
-            if interpreted is None:  # "2" picks the second option, on every channel
-                interpreted = chosen_option(text, buttons)
-            elif interpreted is not None and incoming.keyword is None:
+            if interpreted is not None and incoming.keyword is None:
                 # A tapped button is on record as the customer saw it, its payload for the assistant.
+                buttons = await recent_buttons(session, conversation.id, messages=3)
                 shown = next((b["title"] for b in buttons if b["payload"] == interpreted), None)
                 text, interpreted = (shown, interpreted) if shown else (text, None)
         delivery = await self.receive(
@@ -184,6 +183,16 @@ class Gateway:
                 conversation.id, "error_message_too_long", {"limit": self.max_message_chars}
             )
         return delivery
+
+    async def _option_typed(self, inbound: InboundMessage) -> InboundMessage:
+        """ "2", or an option's own words, typed in answer to the latest options: that option's
+        payload for the assistant, on every channel."""
+        if inbound.interpreted is not None or inbound.keyword is not None:
+            return inbound
+        async with self.db.session() as session:
+            buttons = await recent_buttons(session, inbound.conversation_id, messages=1)
+        picked = chosen_option(inbound.text, buttons)
+        return replace(inbound, interpreted=picked) if picked else inbound
 
     async def answer_pending(self) -> dict[str, list[Message]]:
         """Answer every message that is waiting; returns the new replies per conversation."""

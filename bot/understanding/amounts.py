@@ -118,10 +118,12 @@ _NUMBER = re.compile(r"-?\d[\d.,\s']*")
 
 
 def parse_amount(text: str, currency: str, locale: str, language: str, catalog: Catalog) -> Money | None:
-    """The first amount in `text`, in the account's currency; None when there is none."""
+    """The amount in `text`, in the account's currency: the number written with a currency
+    ("3回払い（1回 約7,934円）" is 7,934円, "6 pagos de $687.50" is $687.50), else the first
+    number; None when there is none."""
     text = unicodedata.normalize("NFKC", text)  # "５０００円" is "5000円"
     cleaned = _NOISE.sub(" ", text).strip()
-    match = _NUMBER.search(cleaned)
+    match = _beside_a_currency(text) or _NUMBER.search(cleaned)
     scaled = _scaled(text, language, catalog)
     if scaled is not None:
         value = scaled
@@ -136,6 +138,16 @@ def parse_amount(text: str, currency: str, locale: str, language: str, catalog: 
     if minor != minor.to_integral_value():
         return None  # more decimals than the currency has
     return Money(int(minor), currency)
+
+
+def _beside_a_currency(text: str) -> re.Match | None:
+    """The first number written right before or after a currency sign, code or word."""
+    markers = [m.span() for m in _MONEY_MARKER.finditer(text)]
+    for number in _NUMBER.finditer(text):
+        start, end = number.start(), number.start() + len(number.group().rstrip())
+        if any(0 <= start - m_end <= 1 or 0 <= m_start - end <= 1 for m_start, m_end in markers):
+            return number
+    return None
 
 
 def parse_count(text: str, language: str = "en") -> int | None:

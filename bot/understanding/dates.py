@@ -16,8 +16,24 @@ _DAY_ONLY = re.compile(r"^(\d{1,2})\s*(?:st|nd|rd|th|日|号|號|일)?$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号號일]?$")
 
 
+# Further than any plan, promise or move may reach.
+_FURTHEST = timedelta(days=2 * 366)
+
+
 def parse_future_date(text: str, language: str, today: date, catalog: Catalog) -> date | None:
-    """The date meant, counted from the customer's today; None if it is not a date to come."""
+    """The date meant, counted from the customer's today; None if it is not a date to come, or
+    is further off than any arrangement reaches ("2999" is an amount, not a year)."""
+    found = _future_date(text, language, today, catalog)
+    if found is not None and found > today + _FURTHEST:
+        return None
+    if found is None or not catalog.recognise("next_week", text, language):
+        return found
+    # 来週の金曜日, 下周五, 다음 주 금요일: a day of the week after this one, never this week's.
+    next_monday = today + timedelta(days=7 - today.weekday())
+    return found + timedelta(days=7) if found < next_monday else found
+
+
+def _future_date(text: str, language: str, today: date, catalog: Catalog) -> date | None:
     if catalog.recognise("end_of_month", text, language):
         return today.replace(day=calendar.monthrange(today.year, today.month)[1])
     cleaned = catalog.without("date_filler", text, language).strip(" ?.!,")
@@ -44,28 +60,37 @@ def parse_future_date(text: str, language: str, today: date, catalog: Catalog) -
     return None
 
 
-# The most words a date takes ("the 1st of next month", "thứ sáu tuần sau"), and the most
-# characters in writing without spaces ("下个月15号", "来週の金曜日").
+# The most words a date takes ("the 1st of next month", "thứ sáu tuần sau").
 _DATE_WORDS = 5
-_DATE_CHARACTERS = 8
-# What names a day in Chinese, Japanese, Korean and Thai: 15日/号/일, a week or weekday, a
-# month, tomorrow, next.
-_DAY_MARK = re.compile(r"[日号號일월月周週曜星期拜天明后後来來下今주]|요일|วัน|พรุ่งนี้|สัปดาห์|อาทิตย์|เดือน")
+# How a date is written inside Chinese, Japanese, Korean or Thai words: a day of the month (with
+# its month and year), a weekday (of next week), tomorrow and the day after.
+_UNSPACED_DATE = re.compile(
+    r"(?:下个?月|下個月|来月|今月|这个?月|다음\s*달|이번\s*달)?(?:\d{4}\s*[年년]\s*)?(?:\d{1,2}\s*[月월/]\s*)?\d{1,2}\s*[日号號일]"
+    r"|(?:来週|今週|再来週|下个?|这个?|這個?|本)?の?(?:[月火水木金土日]曜日?|(?:周|週|星期|礼拜|禮拜)[一二三四五六日天])"
+    r"|(?:다음\s*주|이번\s*주)?\s*[월화수목금토일]요일"
+    r"|วัน(?:จันทร์|อังคาร|พุธ|พฤหัส(?:บดี)?|ศุกร์|เสาร์|อาทิตย์)(?:หน้า|นี้)?|วันที่\s*\d{1,2}"
+    r"|明後日|明日|あさって|あした|明天|后天|後天|내일|모레|พรุ่งนี้|มะรืน(?:นี้)?"
+)
 _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def find_date(text: str, language: str, today: date, catalog: Catalog) -> date | None:
     """A date to come said anywhere in a sentence ("can I pay on the 15th instead?", "¿y si
-    empezamos el 15?"): the whole text if it is one, else its longest run of words that is, the
-    leftmost first; inside a word written without spaces ("可以从15号开始吗"), its longest run of
-    characters. A bare number counts only beside a word that makes it a day ("el 15", "ngày 15",
-    "15 hb": the locale's `day_of_month`), never alone: "20 bucks" is not the 20th. How often
-    ("every two weeks") is taken out first."""
-    # "every two weeks", "2 a week": how often, not the day in two weeks or in one.
+    empezamos el 15?", "可以从15号开始吗"). In writing without spaces (Chinese, Japanese, Thai;
+    Korean words), the first piece written the way dates are; otherwise the whole text if it is
+    one, else its longest run of words that is, the leftmost first. A bare number counts only
+    beside a word that makes it a day ("el 15", "ngày 15", "15 hb": the locale's `day_of_month`),
+    never alone: "20 bucks" is not the 20th. How often ("every two weeks") and payday are taken
+    out first: "給料日まで" (until payday) is asked about, never guessed."""
+    said = catalog.without("payday", text, language)
+    if _UNSPACED.search(said):
+        for piece in _UNSPACED_DATE.finditer(said):
+            if found := parse_future_date(piece.group(), language, today, catalog):
+                return found
     how_often = catalog.recognise("frequency", text, language) is not None
     if not how_often and (whole := parse_future_date(text, language, today, catalog)):
         return whole
-    words = catalog.without("frequency", text, language).split()
+    words = catalog.without("frequency", said, language).split()
     for size in range(min(_DATE_WORDS, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
             span = " ".join(words[start : start + size])
@@ -73,9 +98,6 @@ def find_date(text: str, language: str, today: date, catalog: Catalog) -> date |
                 found := parse_future_date(span, language, today, catalog)
             ):
                 return found
-    for word in words:
-        if _UNSPACED.search(word) and (found := _inside_word(word, language, today, catalog)):
-            return found
     return None
 
 
@@ -85,19 +107,6 @@ def _not_a_date_alone(span: str, language: str, catalog: Catalog) -> bool:
         return True
     bare = re.fullmatch(r"\d{1,2}", catalog.without("date_filler", span, language).strip(" ?.!,"))
     return bare is not None and not catalog.recognise("day_of_month", span, language)
-
-
-def _inside_word(word: str, language: str, today: date, catalog: Catalog) -> date | None:
-    """The longest piece of the word that names a day ("15号", "来週の金曜日"); a piece without a
-    day's mark ("2万円" is money) is not tried."""
-    for size in range(min(_DATE_CHARACTERS, len(word)), 1, -1):
-        for start in range(len(word) - size + 1):
-            piece = word[start : start + size]
-            if piece[0].isdigit() and start > 0 and word[start - 1].isdigit():
-                continue  # not inside a number
-            if _DAY_MARK.search(piece) and (found := parse_future_date(piece, language, today, catalog)):
-                return found
-    return None
 
 
 # More than any date a customer writes ("अगले महीने की 15 तारीख", "다음 달 15일"): a bound on the

@@ -166,3 +166,34 @@ async def test_another_day_instead_of_the_one_shown_asks_again_and_stores_nothin
         await chat.close()
     assert other[-1] == catalog.render("utter_ask_date", "en").text, other
     assert await _arrangements(stack, account) == []
+
+
+async def test_a_new_start_day_said_to_a_shown_schedule_brings_options_from_that_day(stack):
+    chat, account = await _plan_options(stack, "en", "can I pay monthly?", "$80")
+    try:
+        await chat.say("the first one")  # its whole schedule is shown
+        again = await chat.say("can it start on the 15th instead?")
+        slots = _slots(stack, chat.conversation_id)
+    finally:
+        await chat.close()
+    assert _offers(again), bot_texts(again)
+    assert slots["first_payment"] == _the_15th().isoformat()
+    assert await _arrangements(stack, account) == []
+
+
+async def test_an_options_title_typed_on_the_web_chat_picks_it(stack, catalog):
+    chat, account = await _plan_options(stack, "en", "can I pay monthly?", "$80")
+    try:
+        offered = _slots(stack, chat.conversation_id)["plan_offer"]
+        frames = await chat.say("1")  # the number, typed
+        schedule = [f for f in frames if f["type"] == "message" and f.get("buttons")]
+        second = await chat.say(
+            schedule[-1]["buttons"][1]["title"].lower() + " please"
+        )  # "change something please"
+    finally:
+        await chat.close()
+    assert len(offered) >= 1
+    assert [b.title for b in catalog.render("utter_plan_schedule", "en", _schedule_values()).buttons] == [
+        b["title"] for b in schedule[-1]["buttons"]
+    ]
+    assert bot_texts(second)[0] == catalog.render("utter_plan_change", "en").text, bot_texts(second)

@@ -24,6 +24,9 @@ MONDAY = date(2026, 11, 23)
         ("RM 200", "MYR", "ms_MY", 20_000),
         ("3000", "JPY", "ja_JP", 3_000),
         ("one hundred and twenty", "AUD", "en_AU", 12_000),
+        # The number written with the currency, not a count before it.
+        ("毎月・3回払い（1回 約7,934円）", "JPY", "ja_JP", 7_934),
+        ("6 pagos de $687.50", "USD", "es_US", 68_750),
     ],
 )
 def test_amounts_are_read_in_the_accounts_currency(words, typed, currency, locale, expected):
@@ -94,13 +97,14 @@ def test_dates_customers_propose_are_read_from_their_today(words, typed, expecte
         ("sa Biyernes po", "tl", date(2026, 11, 27)),
         ("el próximo viernes", "es", date(2026, 11, 27)),
         ("el 15", "es", date(2026, 12, 15)),
-        ("thứ sáu tuần sau", "vi", date(2026, 11, 27)),
+        ("thứ sáu tuần sau", "vi", date(2026, 12, 4)),
         ("thứ 6", "vi", date(2026, 11, 27)),
         ("วันที่ 15", "th", date(2026, 12, 15)),
         ("วันศุกร์หน้า", "th", date(2026, 11, 27)),
-        ("下周五", "zh", date(2026, 11, 27)),
+        ("下周五", "zh", date(2026, 12, 4)),  # the Friday of next week, not of this one
+        ("这周五", "zh", date(2026, 11, 27)),
         ("15号", "zh", date(2026, 12, 15)),
-        ("来週の金曜日", "ja", date(2026, 11, 27)),
+        ("来週の金曜日", "ja", date(2026, 12, 4)),
         ("12月5日", "ja", date(2026, 12, 5)),
         ("１５日", "ja", date(2026, 12, 15)),
         ("월말", "ko", date(2026, 11, 30)),
@@ -115,10 +119,10 @@ def test_dates_are_read_the_way_each_language_writes_them(words, typed, language
 @pytest.mark.parametrize(
     ("typed", "language", "expected"),
     [
-        ("毎月2万円を来週の金曜日から払いたい", "ja", date(2026, 11, 27)),
+        ("毎月2万円を来週の金曜日から払いたい", "ja", date(2026, 12, 4)),
         ("2万円ずつ、12月15日から", "ja", date(2026, 12, 15)),
         ("2万円を12月15日から", "ja", date(2026, 12, 15)),
-        ("매달 20만원씩 다음 주 금요일부터 낼게요", "ko", date(2026, 11, 27)),
+        ("매달 20만원씩 다음 주 금요일부터 낼게요", "ko", date(2026, 12, 4)),
         ("15일부터 매달 10만원", "ko", date(2026, 12, 15)),
         ("हर महीने 2000 रुपये, अगले शुक्रवार से", "hi", date(2026, 11, 27)),
         ("मैं हर महीने 2000 दे सकता हूँ 15 तारीख से", "hi", date(2026, 12, 15)),
