@@ -26,7 +26,7 @@ from actions.services import (
     verified,
 )
 from bot.domain import arrangements, verification
-from bot.domain.identity import normalise_reference, parse_date_of_birth
+from bot.domain.identity import normalise_reference, parse_date_of_birth, without_reference
 from bot.understanding.amounts import mentions_money, names_other_currency, parse_amount, parse_count
 from bot.understanding.dates import date_ending, find_date
 
@@ -72,13 +72,19 @@ class ValidateRequestForm(ConcordFormValidation):
         identity = [] if tracker.get_slot("verified") else IDENTITY
         return identity + details_needed(tracker.get_slot("pending_request"), tracker)
 
-    def validate_account_reference(
+    async def validate_account_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         reference = normalise_reference(str(value))
         if reference is None:
             return _unreadable(dispatcher, tracker, "account_reference", "utter_invalid_account_reference")
-        return {"account_reference": reference, "form_retries": 0}
+        read = {"account_reference": reference, "form_retries": 0}
+        # "CN-400781, dob 11/23/75": the date of birth too, checked now rather than asked again.
+        rest = without_reference((tracker.latest_message or {}).get("text") or "")
+        if parse_date_of_birth(rest, language(tracker), datetime.now(UTC).date()):
+            tracker.slots["account_reference"] = reference
+            return read | await self.validate_date_of_birth(rest, dispatcher, tracker, domain)
+        return read
 
     async def validate_date_of_birth(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -90,7 +90,6 @@ async def telegram_link(settings: Settings, reference: str) -> str:
     """A deep link that opens the bot already knowing which customer the chat belongs to: it
     expires after CONCORD_DEEP_LINK_DAYS and belongs to the first chat that opens it."""
     from bot.channels.telegram import bot_for
-    from bot.db.models import Account
     from bot.db.types import utcnow
     from bot.domain.deep_links import create_link
 
@@ -100,30 +99,36 @@ async def telegram_link(settings: Settings, reference: str) -> str:
     db = Database(settings.database_url)
     try:
         async with db.transaction() as session:
-            account = await session.scalar(select(Account).where(Account.reference == reference))
-            if account is None:
-                raise SystemExit(f"no account {reference}")
+            customer_id = await _customer_of(session, reference)
             lifetime = timedelta(days=settings.deep_link_days)
-            token = await create_link(session, account.customer_id, "telegram", lifetime, utcnow())
+            token = await create_link(session, customer_id, "telegram", lifetime, utcnow())
     finally:
         await db.close()
     async with bot:
         return f"https://t.me/{bot.username}?start={token}"
 
 
+async def _customer_of(session, reference: str) -> int:
+    """The customer whose account this is; a clear exit when there is none."""
+    from bot.db.models import Account
+
+    account = await session.scalar(select(Account).where(Account.reference == reference))
+    if account is None:
+        raise SystemExit(f"no account {reference}")
+    return account.customer_id
+
+
 async def erase_customer(settings: Settings, reference: str) -> str:
     """Everything about the customer whose account this is, here and in Rasa's trackers."""
-    from bot.db.models import Account
     from bot.db.trackers import delete_trackers
     from bot.domain import erasure
 
     db = Database(settings.database_url)
     try:
         async with db.transaction() as session:
-            account = await session.scalar(select(Account).where(Account.reference == reference))
-            if account is None:
-                raise SystemExit(f"no account {reference}")
-            conversations = await erasure.erase_customer(session, account.customer_id, "cli")
+            conversations = await erasure.erase_customer(
+                session, await _customer_of(session, reference), "cli"
+            )
     finally:
         await db.close()
     events = delete_trackers(settings, conversations)

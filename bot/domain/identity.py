@@ -9,6 +9,8 @@ from babel import Locale
 
 # Account references look like "CN-482913"; people also type "cn 482913" or "CN482913".
 _REFERENCE = re.compile(r"(?<![A-Za-z])([A-Za-z]{2})[\s\-–]?(\d{6})(?!\d)")
+# The most words a date of birth takes ("28 de marzo de 1996").
+_DATE_WORDS = 6
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,4})[./\-\s](\d{1,2})[./\-\s](\d{1,4})\s*$")
 
 
@@ -22,11 +24,28 @@ def normalise_reference(text: str) -> str | None:
 
 
 def parse_date_of_birth(text: str, language: str, today: date) -> list[date]:
-    """Every date the customer may have meant, most likely first; empty if none.
+    """Every date the customer may have meant, most likely first; empty if none. Said with
+    other words ("ya te dije, 28 de marzo de 1996", "CN-400781, dob 11/23/75"), the first run of
+    words that is a whole date (day, month and year) is the one.
 
     "03/04/1985" is 3 April to most of the world and 4 March in the US. We can't ask which
     without sounding like an interrogation, so both readings are kept and checked.
     """
+    if whole := _date_of_birth(text, language, today):
+        return whole
+    words = without_reference(text).replace(",", " ").split()
+    for size in range(min(_DATE_WORDS, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            if found := _date_of_birth(" ".join(words[start : start + size]), language, today):
+                return found
+    return []
+
+
+def without_reference(text: str) -> str:
+    return _REFERENCE.sub(" ", unicodedata.normalize("NFKC", text))
+
+
+def _date_of_birth(text: str, language: str, today: date) -> list[date]:
     # Thai customers count years in the Buddhist Era: 12/04/2531 is 12 April 1988.
     buddhist = language.split("-")[0] == "th"
     text = _as_numbers(unicodedata.normalize("NFKC", text), buddhist, today)

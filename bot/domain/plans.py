@@ -10,6 +10,7 @@ longest plan costs more, we say so and offer the gentlest plans there are.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from fractions import Fraction
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -213,9 +214,26 @@ def _choices(balance, frequency, longest, first):
 def _gentlest(balance, frequencies, longest, first):
     """The longest plan in each frequency: the smallest payments the policy allows; a frequency
     whose plan would be the same payments as one before it is left out (when the smallest
-    instalment decides, twelve weekly payments of $53.60 and twelve monthly ones are no choice)."""
-    plans = [build_plan(balance, f, longest[f], first) for f in frequencies if longest[f]]
-    return _unique(plans, key=lambda plan: (plan.count, plan.largest))
+    instalment decides, twelve weekly payments of $53.60 and twelve monthly ones are no choice),
+    and so is one that costs more a month than the frequency asked for (₱531 a week is heavier
+    than ₱708 a month, however small each payment looks)."""
+    plans = _unique(
+        [build_plan(balance, f, longest[f], first) for f in frequencies if longest[f]],
+        key=lambda plan: (plan.count, plan.largest),
+    )
+    return [p for p in plans if _per_month(p) <= _per_month(plans[0])] if plans else plans
+
+
+# Payments a month, on average, at each frequency.
+_PER_MONTH = {
+    Frequency.WEEKLY: Fraction(52, 12),
+    Frequency.FORTNIGHTLY: Fraction(26, 12),
+    Frequency.MONTHLY: 1,
+}
+
+
+def _per_month(plan: Plan) -> Fraction:
+    return plan.largest.minor * _PER_MONTH[plan.frequency]
 
 
 def _frequencies(policy: ArrangementPolicy, asked: Frequency | None) -> list[Frequency]:

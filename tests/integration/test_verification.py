@@ -1,6 +1,8 @@
 """Identity checks that cannot be turned against the customer, over the web chat on the real stack."""
 
-from tests.integration.chat_client import ChatClient
+import pytest
+
+from tests.integration.chat_client import ChatClient, bot_texts
 from tests.integration.customers import add_customer
 
 WRONG_BIRTH_DATES = ["01/01/1970", "02/02/1971", "03/03/1972", "04/04/1973"]
@@ -42,3 +44,21 @@ async def test_a_stranger_learns_nothing_and_cannot_lock_the_owner_out(stack):
     finally:
         await owner.close()
     assert any("$320.00" in text for text in answer), f"the owner was shut out: {answer}"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "its {reference}, dob 03/14/90"),
+        ("es", "{reference} y naci el 14 de marzo de 1990"),
+    ],
+)
+async def test_a_reference_and_a_date_of_birth_in_one_message_are_both_read(stack, catalog, language, said):
+    _, account = await add_customer(stack, language=language)
+    chat = await ChatClient.connect(stack.ws_url, language=language, origin=stack.api_url)
+    try:
+        await chat.say("what do I owe?" if language == "en" else "¿cuánto debo?")
+        told = bot_texts(await chat.say(said.format(reference=account.reference)))
+    finally:
+        await chat.close()
+    assert any("320.00" in text for text in told), told

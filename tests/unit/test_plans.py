@@ -161,3 +161,13 @@ def test_more_payments_than_the_policy_allows_gets_the_usual_choices_instead():
     offer = offer_plans(Money(48_650, "AUD"), TODAY, POLICY, Frequency.WEEKLY, count=500)
     assert max(p.count for p in offer.plans) <= POLICY.most_instalments
     _assert_within_policy(offer.plans, Money(48_650, "AUD"), TODAY)
+
+
+def test_the_gentlest_plans_never_cost_more_a_month_than_the_frequency_asked_for():
+    offer = offer_plans(
+        Money(849_900, "PHP"), TODAY, POLICY, Frequency.MONTHLY, affordable=Money(50_000, "PHP")
+    )
+    per_month = {Frequency.WEEKLY: 52 / 12, Frequency.FORTNIGHTLY: 26 / 12, Frequency.MONTHLY: 1}
+    monthly = offer.plans[0]
+    assert monthly.frequency == Frequency.MONTHLY
+    assert all(p.largest.minor * per_month[p.frequency] <= monthly.largest.minor for p in offer.plans)
