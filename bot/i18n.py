@@ -152,6 +152,16 @@ class Catalog:
     def keys(self, language: str) -> set[str]:
         return set(self.languages[language])
 
+    def option_titles(self) -> list[str]:
+        """Every option we offer with fixed words, in every language (not "{count} payments…")."""
+        return [
+            button["title"]
+            for responses in self.languages.values()
+            for entry in responses.values()
+            for button in entry.get("buttons") or []
+            if "{" not in button["title"]
+        ]
+
     def variants(self) -> set[str]:
         """Languages that are another language in another script ("hi-Latn")."""
         return {language for language, base in self.base.items() if base != language}

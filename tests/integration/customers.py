@@ -18,6 +18,7 @@ from bot.db.models import (
 from bot.domain.deep_links import create_link
 from bot.gateway.replies import SENT_AFTER_OPT_OUT, Purpose
 from bot.i18n import Catalog
+from tests.integration.chat_client import ChatClient, bot_texts
 
 _NUMBERS = itertools.count(int(datetime.now(UTC).timestamp()) % 1_000_000)
 
@@ -136,3 +137,16 @@ async def deep_link(stack, customer_id: int, lifetime: timedelta = timedelta(day
             return await create_link(session, customer_id, "telegram", lifetime, datetime.now(UTC))
     finally:
         await database.close()
+
+
+async def ask_balance(stack, account) -> tuple[str, list[str]]:
+    """A new web chat asking what is owed on an account made by `add_customer`, with its owner's
+    details: the conversation's id and what the assistant said last."""
+    chat = await ChatClient.connect(stack.ws_url)
+    try:
+        await chat.say("what do I owe?")
+        await chat.say(account.reference)
+        told = bot_texts(await chat.say("14/03/1990"))
+    finally:
+        await chat.close()
+    return chat.conversation_id, told

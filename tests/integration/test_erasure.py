@@ -10,8 +10,7 @@ from sqlalchemy import select, update
 from bot.config import ROOT, Settings
 from bot.db.models import Account, AuditEntry, Consent, Conversation, Customer, Message
 from bot.db.types import utcnow
-from tests.integration.chat_client import ChatClient, bot_texts
-from tests.integration.customers import add_customer, query
+from tests.integration.customers import add_customer, ask_balance, query
 
 TOKEN = {"token": Settings.model_fields["rasa_token"].default}
 
@@ -35,15 +34,9 @@ def _rasa_events(stack, conversation_id: str) -> list[dict]:
 
 
 async def _talked(stack, account) -> str:
-    chat = await ChatClient.connect(stack.ws_url)
-    try:
-        await chat.say("what do I owe?")
-        await chat.say(account.reference)
-        told = bot_texts(await chat.say("14/03/1990"))
-    finally:
-        await chat.close()
+    conversation_id, told = await ask_balance(stack, account)
     assert any("$320.00" in text for text in told), told
-    return chat.conversation_id
+    return conversation_id
 
 
 async def test_a_customer_erased_on_request_is_gone_here_and_in_rasa_but_their_opt_out_stays(stack):
@@ -83,13 +76,7 @@ async def test_a_customer_erased_on_request_is_gone_here_and_in_rasa_but_their_o
     )
     assert erased.actor == "cli"
 
-    chat = await ChatClient.connect(stack.ws_url)
-    try:
-        await chat.say("what do I owe?")
-        await chat.say(account.reference)
-        after = bot_texts(await chat.say("14/03/1990"))
-    finally:
-        await chat.close()
+    _, after = await ask_balance(stack, account)
     assert not any("$320.00" in text for text in after), "nothing left to show anyone"
 
 
