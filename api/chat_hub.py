@@ -48,6 +48,17 @@ class ChatHub:
                 del self._sockets[conversation_id]
                 self._locks.pop(conversation_id, None)
 
+    async def announce(self, conversation_id: str, frame: dict[str, Any]) -> None:
+        """A frame for every open tab of the conversation (a new session token)."""
+        if conversation_id not in self._sockets:
+            return
+        async with self._locks[conversation_id]:
+            for websocket in list(self._sockets.get(conversation_id, {})):
+                try:
+                    await websocket.send_json(frame)
+                except Exception:  # a tab closing mid-send is normal
+                    log.info("a chat tab went away before a frame reached it")
+
     async def deliver(self, conversation_id: str) -> None:
         """Send what each open tab of the conversation has not been sent; what no tab took stays
         queued, for the customer's return."""

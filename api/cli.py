@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from alembic import command
 from alembic.config import Config
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.config import ROOT, Settings, get_settings
@@ -157,6 +158,26 @@ async def purge(settings: Settings, days: float) -> str:
     return f"erased {len(conversations)} conversations older than {days:g} days, {events} assistant events"
 
 
+async def rotate_keys(settings: Settings) -> str:
+    """Re-encrypt personal data with the newest of CONCORD_DATA_KEYS."""
+    from bot.db.key_rotation import rotate_keys as rotate
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            rotated = await rotate(session)
+            record(session, "cli", "data_keys_rotated", details={"customers": rotated.customers})
+    finally:
+        await db.close()
+    waiting = (
+        f"; {rotated.older_birth_hashes} dates of birth move to it when their owners next verify "
+        "(keep the older keys listed until then)"
+        if rotated.older_birth_hashes
+        else "; every date of birth is under it too: older keys can be removed"
+    )
+    return f"re-encrypted {rotated.customers} customers with the newest data key{waiting}"
+
+
 def hints(settings: Settings) -> str:
     lines = [
         "",
@@ -177,12 +198,19 @@ def hints(settings: Settings) -> str:
 
 
 def refusal(weak: list[str]) -> str:
-    return (
+    secrets = [name for name in weak if name != "CONCORD_DATA_KEYS"]
+    text = (
         "Concord is configured to be reachable beyond this machine (CONCORD_HOST, CONCORD_INTERNAL_HOST "
-        f"or CONCORD_PUBLIC_URL is not loopback), so it will not start with a default or short secret: set {', '.join(weak)} "
-        'to a long random value each (at least 32 characters, e.g. `python -c "import secrets; '
-        'print(secrets.token_urlsafe(32))"`).'
+        "or CONCORD_PUBLIC_URL is not loopback), so it will not start with default secrets."
     )
+    if secrets:
+        text += (
+            f" Set {', '.join(secrets)} to a long random value each (at least 32 characters, e.g. "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`).'
+        )
+    if "CONCORD_DATA_KEYS" in weak:
+        text += ' Set CONCORD_DATA_KEYS to ["<key>"], a key from `python -m api.cli new-data-key`.'
+    return text
 
 
 def procfile(settings: Settings) -> Path:
@@ -268,6 +296,8 @@ def main() -> int:
     purge_parser.add_argument(
         "--days", type=float, default=None, help="retention in days (default CONCORD_RETENTION_DAYS)"
     )
+    sub.add_parser("new-data-key", help="print a new key for CONCORD_DATA_KEYS (put it first)")
+    sub.add_parser("rotate-keys", help="re-encrypt personal data with the newest of CONCORD_DATA_KEYS")
     run_parser = sub.add_parser("run", help="migrate, seed, start Rasa, actions and api, wait until healthy")
     run_parser.add_argument(
         "only", nargs="*", choices=["rasa", "actions", "api", []], help="start only these"
@@ -292,6 +322,10 @@ def main() -> int:
         print(asyncio.run(erase_customer(settings, args.reference)))
     elif args.command == "purge":
         print(asyncio.run(purge(settings, args.days if args.days is not None else settings.retention_days)))
+    elif args.command == "new-data-key":
+        print(Fernet.generate_key().decode())
+    elif args.command == "rotate-keys":
+        print(asyncio.run(rotate_keys(settings)))
     else:
         return run(settings, args.only, args.wait)
     return 0

@@ -1,6 +1,15 @@
-"""Signed web-chat session tokens: a browser can resume its own conversation, not guess another's."""
+"""Web-chat session tokens: a browser can resume its own conversation, not guess another's.
+
+A token is a signed random id with an expiry; nothing in it names the conversation. The
+conversation keeps only the id's digest, so issuing a new token (on every connection, and when
+identity is checked) ends the previous one: a token copied before verification opens nothing after.
+"""
+
+import secrets
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from bot.db.protection import token_digest
 
 
 class SessionTokens:
@@ -8,13 +17,15 @@ class SessionTokens:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="concord-webchat")
         self._max_age = max_age_seconds
 
-    def issue(self, conversation_id: str) -> str:
-        return self._serializer.dumps(conversation_id)
+    def issue(self) -> tuple[str, str]:
+        """A new token, and the digest to store on its conversation."""
+        session_id = secrets.token_urlsafe(24)
+        return self._serializer.dumps(session_id), token_digest(session_id)
 
-    def conversation_id(self, token: str) -> str | None:
-        """The conversation a token was issued for; None when forged, altered or expired."""
+    def digest(self, token: str) -> str | None:
+        """The digest a token's conversation holds; None when forged, altered or expired."""
         try:
-            value = self._serializer.loads(token, max_age=self._max_age)
+            session_id = self._serializer.loads(token, max_age=self._max_age)
         except BadSignature:  # SignatureExpired is a BadSignature
             return None
-        return value if isinstance(value, str) else None
+        return token_digest(session_id) if isinstance(session_id, str) else None

@@ -266,7 +266,7 @@ def stack_processes(root: psutil.Process) -> dict[str, list[psutil.Process]]:
     found: dict[str, list[psutil.Process]] = {"rasa": [], "actions": [], "api": []}  # rasa: every replica
     for child in root.children(recursive=True):
         command = " ".join(child.cmdline())
-        for label, marker in (("rasa", "rasa run"), ("actions", "actions.server"), ("api", "uvicorn")):
+        for label, marker in (("rasa", "rasa_server run"), ("actions", "actions.server"), ("api", "uvicorn")):
             if marker in command and "python" in Path(child.cmdline()[0]).name:
                 found[label] += [child, *child.children(recursive=True)]
     return found

@@ -39,12 +39,18 @@ class Settings(BaseSettings):
     # always goes to the same one (bot.gateway.assistant). One Rasa process uses one core at most.
     rasa_replicas: int = Field(default=1, ge=1, le=8)
     rasa_timeout_seconds: float = 15.0
+    # A message still being answered after this long was left by a process that died; another
+    # answers it. Longer than any turn can take (Rasa's timeout and the actions behind it).
+    turn_stalled_seconds: float = Field(default=60, gt=0)
 
     # Rasa's tracker store (SQLAlchemy 1.4 URL, read by Rasa): its own SQLite file by default,
     # so two processes never write one file; the same PostgreSQL server at scale.
     tracker_url: str = f"sqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
 
     secret_key: str = "change-me-in-production"
+    # Fernet keys (`python -m api.cli new-data-key`) for personal data at rest, newest first;
+    # older ones stay listed until `python -m api.cli rotate-keys` (bot.db.protection).
+    data_keys: list[str] = []
     max_message_chars: int = Field(default=1000, ge=1)
     max_frame_bytes: int = Field(default=16_384, ge=256)
     # Web chat: pages (scheme://host[:port]) allowed to embed the widget besides the api's own,
@@ -134,11 +140,12 @@ class Settings(BaseSettings):
         if all(_loopback(host) for host in hosts):
             return []
         defaults = {name: field.default for name, field in type(self).model_fields.items()}
-        return [
+        weak = [
             f"CONCORD_{name.upper()}"
             for name in ("secret_key", "rasa_token", "internal_token")
             if getattr(self, name) == defaults[name] or len(getattr(self, name)) < 32
         ]
+        return weak + ([] if self.data_keys else ["CONCORD_DATA_KEYS"])
 
     def allowed_origins(self) -> set[str]:
         """Origins whose pages may open the web chat: the api's own and the configured ones."""

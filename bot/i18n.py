@@ -23,6 +23,7 @@ from typing import Any
 import regex
 import yaml
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date, format_skeleton, format_time, get_date_format, get_datetime_format
 
 
@@ -89,6 +90,14 @@ def format_weekday_and_time(moment: datetime, zone: tzinfo, locale: str) -> str:
         .replace("{0}", time)
         .replace("'", "")
     )
+
+
+def country_of_timezone(zone: str) -> str | None:
+    """The country (ISO 3166) a browser's time zone is in, by CLDR, old names included
+    ("Asia/Calcutta"); None for zones of no one country ("Etc/UTC")."""
+    canonical = get_global("zone_aliases").get(zone, zone)
+    code = get_global("zone_territories").get(canonical)
+    return code if code and len(code) == 2 and code.isalpha() and code != "ZZ" else None
 
 
 def placeholders(template: str) -> set[str]:

@@ -17,6 +17,7 @@ from bot.domain import conversations
 from bot.domain.verification import forget_verification
 from bot.gateway.assistant import AssistantUnavailable
 from bot.gateway.intake import InboundMessage
+from bot.i18n import country_of_timezone
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -32,7 +33,13 @@ def _web(state: AppState) -> WebChannel:
 
 
 @router.websocket("/ws/chat")
-async def chat(websocket: WebSocket, session: str | None = None, language: str | None = None, after: int = 0):
+async def chat(
+    websocket: WebSocket,
+    session: str | None = None,
+    language: str | None = None,
+    after: int = 0,
+    zone: str | None = None,
+):
     state = ws_state(websocket)
     origin = websocket.headers.get("origin")
     if not _web(state).verify(origin):
@@ -40,19 +47,16 @@ async def chat(websocket: WebSocket, session: str | None = None, language: str |
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     await websocket.accept()
-    conversation = await _resume_or_open(state, websocket, session, language)
+    conversation = await _resume_or_open(state, websocket, session, language, zone)
     if conversation is None:  # too many new conversations from this address
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     hidden_since = await _private_again(state, conversation, reconnecting=after > 0) if session else None
-    await websocket.send_json(
-        {
-            "type": "session",
-            "session": state.tokens.issue(conversation.id),
-            "conversation_id": conversation.id,
-            "language": conversation.language,
-        }
-    )
+    # A new token for every connection: the one used to come back stops working, here and in any
+    # other tab, which is sent the new one.
+    frame = await _new_session(state, conversation)
+    await websocket.send_json(frame)
+    await state.hub.announce(conversation.id, frame)
     async with state.db.session() as db:
         history = await conversations.transcript(db, conversation.id, after_id=max(after, 0))
     # What was refused was answered with an error at the time; it is not replayed as if said.
@@ -96,16 +100,15 @@ async def chat(websocket: WebSocket, session: str | None = None, language: str |
 
 
 async def _resume_or_open(
-    state: AppState, websocket: WebSocket, token: str | None, language: str | None
+    state: AppState, websocket: WebSocket, token: str | None, language: str | None, zone: str | None
 ) -> Conversation | None:
-    """The conversation the token names, else a new one; None when this address has opened
-    more new ones than CONCORD_WEBCHAT_NEW_CONVERSATION_LIMIT allows (after telling it so)."""
+    """The conversation the token names, else a new one (in the country of the browser's time
+    zone, `zone`, until we know the customer); None when this address has opened more new ones
+    than CONCORD_WEBCHAT_NEW_CONVERSATION_LIMIT allows (after telling it so)."""
     if token:
-        conversation_id = state.tokens.conversation_id(token)
+        digest = state.tokens.digest(token)
         async with state.db.session() as db:
-            conversation = (
-                await conversations.get_conversation(db, conversation_id) if conversation_id else None
-            )
+            conversation = await conversations.with_web_session(db, digest) if digest else None
         if conversation is not None:
             return conversation
         await _send_error(
@@ -127,6 +130,7 @@ async def _resume_or_open(
             channel_user_id=None,
             language=state.catalog.resolve_language(language),
             language_source="browser" if state.catalog.supports(language) else "default",
+            region=country_of_timezone(zone[:64]) if zone else None,
         )
 
 
@@ -138,7 +142,7 @@ async def _private_again(state: AppState, conversation: Conversation, reconnecti
     recently = utcnow() - conversation.last_message_at <= RECONNECT_GRACE
     if conversation.verified_at is None or (reconnecting and recently):
         return None
-    since = conversation.verified_at
+    since, conversation.verified_at = conversation.verified_at, None
     async with state.db.transaction() as db:
         await forget_verification(db, conversation.id)
         record(db, "web chat", "verification_forgotten_on_resume", conversation_id=conversation.id)
@@ -159,7 +163,9 @@ async def _accept(
         if not await state.rate_limiter.hit(state.webchat_limit, conversation.id):
             raise FrameRejected("rate_limited", f"at most {state.settings.webchat_rate_limit} frames")
         frame = _web(state).parse(raw)
-        if state.tokens.conversation_id(frame.session) != conversation.id:
+        async with state.db.session() as db:
+            current = await conversations.web_session_of(db, conversation.id)
+        if current is None or state.tokens.digest(frame.session) != current:
             raise FrameRejected("invalid_session", "the frame's session token is not valid for this chat")
     except FrameRejected as rejected:
         typed = _web(state).typed_text(raw, state.settings.max_message_chars)
@@ -232,7 +238,31 @@ async def _message(
         for reply in delivery.replies:
             await websocket.send_json(message_frame(reply))
     await state.hub.deliver(conversation.id)
+    await _new_session_once_verified(state, conversation)
     await websocket.send_json({"type": "typing", "on": False})
+
+
+async def _new_session(state: AppState, conversation: Conversation) -> dict:
+    """Issue the conversation's token (ending the previous one); the frame that carries it."""
+    token, digest = state.tokens.issue()
+    async with state.db.transaction() as db:
+        await conversations.set_web_session(db, conversation.id, digest)
+    return {
+        "type": "session",
+        "session": token,
+        "conversation_id": conversation.id,
+        "language": conversation.language,
+    }
+
+
+async def _new_session_once_verified(state: AppState, conversation: Conversation) -> None:
+    """Identity was just checked: every tab gets a new token, and one copied before is worthless."""
+    async with state.db.session() as db:
+        verified_at = (await conversations.get_conversation(db, conversation.id)).verified_at
+    if verified_at is None or verified_at == conversation.verified_at:
+        return
+    conversation.verified_at = verified_at
+    await state.hub.announce(conversation.id, await _new_session(state, conversation))
 
 
 # What the customer reads for each refusal; the code and detail are for developers.

@@ -76,7 +76,10 @@
   }
 
   function connect() {
-    const params = new URLSearchParams({ after: String(lastId), language });
+    // The time zone names the customer's country, for the right crisis lines before we know them.
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    const params = new URLSearchParams({ after: String(lastId), language, zone });
+    token = store.get("session") || token;  // another tab may have been given a newer one
     if (token) params.set("session", token);
     const scheme = api.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${api.host}/ws/chat?${params}`);

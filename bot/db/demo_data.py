@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, AccountStatus, Customer, Payment
+from bot.db.protection import protection
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ async def seed_if_empty(session: AsyncSession, now: datetime | None = None) -> b
             full_name=demo.name,
             given_name=demo.given_name,
             family_name=demo.family_name,
-            date_of_birth=demo.born,
+            date_of_birth_digest=protection().birth_digest(demo.born),
             phone_e164=demo.phone,
             language=demo.language,
             locale=demo.locale,

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.db.protection import Encrypted
 from bot.db.types import UTCDateTime, utcnow
 
 
@@ -69,13 +70,14 @@ class Customer(Base):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    full_name: Mapped[str] = mapped_column(String(200))
+    # Names and email are encrypted at rest, the date of birth only hashed (bot.db.protection).
+    full_name: Mapped[str] = mapped_column(Encrypted())
     # How each language addresses the customer (locales: `address`); None when not known.
-    given_name: Mapped[str | None] = mapped_column(String(100))
-    family_name: Mapped[str | None] = mapped_column(String(100))
-    date_of_birth: Mapped[date] = mapped_column(Date)
+    given_name: Mapped[str | None] = mapped_column(Encrypted())
+    family_name: Mapped[str | None] = mapped_column(Encrypted())
+    date_of_birth_digest: Mapped[str] = mapped_column(String(80))
     phone_e164: Mapped[str | None] = mapped_column(String(20), unique=True)
-    email: Mapped[str | None] = mapped_column(String(254))
+    email: Mapped[str | None] = mapped_column(Encrypted())
     language: Mapped[str] = mapped_column(String(8))
     locale: Mapped[str] = mapped_column(String(16))  # Babel locale, e.g. en_AU, id_ID
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
@@ -147,6 +149,12 @@ class Conversation(Base):
     language_source: Mapped[str] = mapped_column(String(16), default="default", server_default="default")
     verified_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The web chat's current session token, as a digest (api.session_tokens); a new one is
+    # issued on every connection and when identity is checked, and the old one stops working.
+    web_session_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The country the customer seems to be in before we know them (a web chat: the browser's
+    # time zone), for the crisis lines of the right place.
+    region: Mapped[str | None] = mapped_column(String(2))
     # A vulnerability cue we asked the customer's consent to note, until they answer (bot.gateway.care).
     pending_consent: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.audit import record
@@ -21,10 +21,13 @@ async def open_conversation(
     channel_user_id: str | None,
     language: str,
     language_source: str = "default",
+    region: str | None = None,
 ) -> Conversation:
     """A new conversation; without a `channel_user_id` (a web chat) it is its own address, so
     what is decided for that address (an opt-out) belongs to this conversation alone."""
-    conversation = Conversation(channel=channel, language=language, language_source=language_source)
+    conversation = Conversation(
+        channel=channel, language=language, language_source=language_source, region=region
+    )
     conversation.id = str(uuid.uuid4())
     conversation.channel_user_id = channel_user_id or conversation.id
     session.add(conversation)
@@ -80,6 +83,23 @@ async def recent_buttons(
 
 async def get_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
     return await session.get(Conversation, conversation_id)
+
+
+async def with_web_session(session: AsyncSession, digest: str) -> Conversation | None:
+    """The web chat whose current session token has this digest (api.session_tokens)."""
+    return await session.scalar(select(Conversation).where(Conversation.web_session_digest == digest))
+
+
+async def web_session_of(session: AsyncSession, conversation_id: str) -> str | None:
+    return await session.scalar(
+        select(Conversation.web_session_digest).where(Conversation.id == conversation_id)
+    )
+
+
+async def set_web_session(session: AsyncSession, conversation_id: str, digest: str) -> None:
+    await session.execute(
+        update(Conversation).where(Conversation.id == conversation_id).values(web_session_digest=digest)
+    )
 
 
 async def transcript(

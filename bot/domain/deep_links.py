@@ -6,7 +6,6 @@ in that chat still works, the same link in any other chat names nobody. Possessi
 identity: the customer still verifies before anything about an account.
 """
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.audit import record
 from bot.db.models import DeepLink
+from bot.db.protection import token_digest
 
 # Telegram allows 1-64 characters of [A-Za-z0-9_-] in a /start payload; 32 random bytes fit.
 _TOKEN_BYTES = 32
@@ -26,7 +26,10 @@ async def create_link(
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     session.add(
         DeepLink(
-            token_hash=_digest(token), customer_id=customer_id, channel=channel, expires_at=now + lifetime
+            token_hash=token_digest(token),
+            customer_id=customer_id,
+            channel=channel,
+            expires_at=now + lifetime,
         )
     )
     record(session, "creditor", "deep_link_created", customer_id=customer_id, details={"channel": channel})
@@ -39,7 +42,7 @@ async def customer_for_link(
     """The customer the link names, for this chat; None when it is unknown, expired, for
     another channel, or already opened by another chat."""
     link = await session.scalar(
-        select(DeepLink).where(DeepLink.token_hash == _digest(token)).with_for_update()
+        select(DeepLink).where(DeepLink.token_hash == token_digest(token)).with_for_update()
     )
     if link is None or link.channel != channel or link.expires_at <= now:
         return None
@@ -58,7 +61,3 @@ async def customer_for_link(
         )
         return None
     return link.customer_id
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

@@ -169,7 +169,8 @@ async def _noted(session: AsyncSession, conversation: Conversation, cue: str) ->
 
 
 def jurisdiction_of(conversation: Conversation, customer: Customer | None) -> str | None:
-    """The customer's country: their record, else their phone number's, else unknown."""
+    """The customer's country: their record, else their phone number's, else where their
+    browser says it is (a web chat), else unknown."""
     if customer is not None:
         return customer.jurisdiction
     if conversation.channel in ("sms", "whatsapp"):
@@ -177,4 +178,4 @@ def jurisdiction_of(conversation: Conversation, customer: Customer | None) -> st
             return phonenumbers.region_code_for_number(phonenumbers.parse(conversation.channel_user_id))
         except phonenumbers.NumberParseException:
             return None
-    return None
+    return conversation.region

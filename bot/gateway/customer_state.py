@@ -68,6 +68,8 @@ OPT_OUT_SIGNAL = "opt_out"
 # Intents read without giving the assistant a turn: what a customer waiting for a person can still
 # do, and what a bare acknowledgement is not (an opt-out, or a message the model cannot read).
 WRONG_PERSON, OPT_OUT, NOT_UNDERSTOOD = "wrong_person", "opt_out", "nlu_fallback"
+# Messages this close together while paused for care get one "passed on" note between them.
+NOTE_BURST = timedelta(minutes=1)
 HANDOFF_FOR_CARE = {CarePause.CRISIS.value: HandoffReason.CRISIS}
 # Handoffs that are care, whoever the customer is: never offered self-service, never resumed by them.
 CARE_HANDOFFS = {
@@ -83,12 +85,16 @@ IntentReader = Callable[[str], Awaitable[str | None]]
 class Timing:
     acknowledge_every: timedelta  # at most one "a person will reply" note in this long
     self_service_after: timedelta  # an unclaimed handoff this old offers the assistant back
+    # A message still `received` after this long was being answered by a process that died
+    # (longer than any turn can take: Rasa's timeout and the actions behind it).
+    stalled_after: timedelta = timedelta(seconds=60)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Timing":
         return cls(
             acknowledge_every=timedelta(minutes=settings.waiting_acknowledgement_minutes),
             self_service_after=timedelta(minutes=settings.handoff_self_service_minutes),
+            stalled_after=timedelta(seconds=settings.turn_stalled_seconds),
         )
 
 
@@ -335,7 +341,19 @@ class CustomerState:
         if await self._acknowledged_since(
             session, conversation.id, Purpose.CARE, now - self.timing.acknowledge_every
         ):
-            message.error = "acknowledged_recently"
+            # Never silence ("I'm fine, you misread me" must be heard), but one note for a burst.
+            if await self._acknowledged_since(session, conversation.id, Purpose.CARE_NOTED, now - NOTE_BURST):
+                message.error = "acknowledged_recently"
+                return decision
+            decision.replies = self.replies.rendered(
+                conversation, message.id, "gateway_care_noted", purpose=Purpose.CARE_NOTED
+            )
+            notice = await waiting_notice_for(session, conversation, self.policy.staffed_hours, now)
+            if notice.values:  # the team is away: say when a person will reply
+                decision.replies += self.replies.rendered(
+                    conversation, message.id, notice.key, notice.values, Purpose.CARE_NOTED
+                )
+            session.add_all(decision.replies)
             return decision
         customer = await session.get(Customer, conversation.customer_id) if conversation.customer_id else None
         lines = self.policy.support_lines_for(care.jurisdiction_of(conversation, customer))

@@ -33,12 +33,15 @@ from bot.gateway import care
 from bot.gateway.assistant import AssistantUnavailable, RasaClient
 from bot.gateway.customer_state import CustomerState, Decision, Timing
 from bot.gateway.replies import Replies
-from bot.gateway.turn import AssistantTurn
+from bot.gateway.turn import AssistantTurn, as_words
 from bot.i18n import Catalog
 from bot.understanding import sentiment, vulnerability
 from bot.understanding.language import SURE, LanguageDetector, next_language
 
 log = logging.getLogger(__name__)
+# How far back a pressed button's payload is looked for: the web chat lets a customer press
+# an earlier message's option too.
+OFFERS_KEPT = 20
 
 
 class UnknownConversation(LookupError):
@@ -120,7 +123,7 @@ class Gateway:
                 return delivery
             self._changed(inbound.conversation_id)
             if decision is None:
-                decision = await self.state.decide_with_intent(delivery.inbound_id, inbound.text)
+                decision = await self.state.decide_with_intent(delivery.inbound_id, as_words(inbound.text))
             delivery.replies = decision.replies
             if decision.pause_assistant:
                 await self.pause_assistant(inbound.conversation_id)
@@ -190,6 +193,10 @@ class Gateway:
         if inbound.interpreted is not None or inbound.keyword is not None:
             return inbound
         async with self.db.session() as session:
+            if inbound.text.startswith("/"):  # a button the web chat sends as its payload
+                offered = await recent_buttons(session, inbound.conversation_id, messages=OFFERS_KEPT)
+                pressed = inbound.text in {button["payload"] for button in offered}
+                return replace(inbound, interpreted=inbound.text) if pressed else inbound
             buttons = await recent_buttons(session, inbound.conversation_id, messages=1)
         picked = chosen_option(inbound.text, buttons)
         return replace(inbound, interpreted=picked) if picked else inbound

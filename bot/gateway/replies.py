@@ -15,6 +15,7 @@ class Purpose(StrEnum):
     OPT_OUT_CONFIRMATION = "opt_out_confirmation"  # the one message an opted-out address still gets
     KEYWORD_ANSWER = "keyword_answer"  # START and HELP are answered even to an opted-out address
     CARE = "care"  # caring words while paused for care: never about money
+    CARE_NOTED = "care_noted"  # while paused for care: the message was passed to a person
     WAITING = "waiting"  # told when a person will be there
 
 

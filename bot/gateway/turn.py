@@ -5,6 +5,7 @@ and `answer_pending` picks them up when it is back, in the order the customer wr
 """
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -19,9 +20,8 @@ from bot.gateway.replies import Replies
 from bot.people.handoff import bot_is_paused
 
 log = logging.getLogger(__name__)
+_BARE_INTENT = re.compile(r"/[a-z_]+")
 
-# A message still `received` after this long was being handled by a process that died.
-STALLED_AFTER = timedelta(seconds=60)
 # A message the live assistant keeps failing on is set aside for a person, not retried forever.
 MAX_ERROR_ATTEMPTS = 5
 
@@ -54,12 +54,12 @@ class AssistantTurn:
                 await set_status(session, [m.id for m in waiting], MessageStatus.WITH_PERSON)
             return []
         if not include_fresh and not any(m.status == MessageStatus.PENDING for m in waiting):
-            waiting = [m for m in waiting if m.created_at < utcnow() - STALLED_AFTER]
+            waiting = [m for m in waiting if m.created_at < utcnow() - self.state.timing.stalled_after]
         replies: list[Message] = []
         already_told = any(m.status == MessageStatus.PENDING for m in waiting)
         for index, message in enumerate(waiting):
             try:
-                said = message.interpreted or message.text
+                said = message.interpreted or as_words(message.text)
                 bot_replies = await self.rasa.send(conversation_id, said, _metadata(conversation))
             except AssistantUnavailable as error:
                 log.warning("assistant unavailable (%s); %d message(s) wait", error, len(waiting) - index)
@@ -92,7 +92,11 @@ class AssistantTurn:
         """Conversations with messages waiting for the assistant to be back (or stalled by a crash)."""
         async with self.db.session() as session:
             return list(
-                await session.scalars(select(Message.conversation_id).where(_waiting(utcnow())).distinct())
+                await session.scalars(
+                    select(Message.conversation_id)
+                    .where(_waiting(utcnow(), self.state.timing.stalled_after))
+                    .distinct()
+                )
             )
 
     async def _hold(
@@ -112,6 +116,13 @@ class AssistantTurn:
         return stored
 
 
+def as_words(text: str) -> str:
+    """What the assistant reads of a typed message. Rasa takes "/intent{...}" as a payload that
+    sets slots directly, so only a button's payload (`interpreted`) or a bare intent (no more
+    than words could say) reaches it as one; anything else typed with a slash is read as words."""
+    return text if _BARE_INTENT.fullmatch(text) else text.lstrip("/")
+
+
 def _metadata(conversation: Conversation) -> dict[str, object]:
     return {
         "channel": conversation.channel,
@@ -121,8 +132,8 @@ def _metadata(conversation: Conversation) -> dict[str, object]:
     }
 
 
-def _waiting(now: datetime):
-    stalled = (Message.status == MessageStatus.RECEIVED) & (Message.created_at < now - STALLED_AFTER)
+def _waiting(now: datetime, stalled_after: timedelta):
+    stalled = (Message.status == MessageStatus.RECEIVED) & (Message.created_at < now - stalled_after)
     return (Message.status == MessageStatus.PENDING) | stalled
 
 

@@ -4,7 +4,6 @@ A session's cookie value is a random token; only its SHA-256 is stored, so a cop
 database does not sign anyone in. Each session has its own CSRF token for changes.
 """
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.audit import record
 from bot.db.models import Agent, AgentRole, AgentSession
+from bot.db.protection import token_digest
 from bot.db.types import utcnow
 
 _hasher = PasswordHasher()
@@ -76,7 +76,7 @@ async def start_session(session: AsyncSession, agent: Agent, lifetime: timedelta
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session.add(
         AgentSession(
-            token_hash=_digest(token), csrf_token=csrf, agent_id=agent.id, expires_at=utcnow() + lifetime
+            token_hash=token_digest(token), csrf_token=csrf, agent_id=agent.id, expires_at=utcnow() + lifetime
         )
     )
     record(session, agent.username, "signed_in")
@@ -87,16 +87,12 @@ async def session_for(session: AsyncSession, token: str | None) -> AgentSession 
     """The live session a cookie belongs to; None when unknown, expired or the agent is disabled."""
     if not token:
         return None
-    found = await session.scalar(select(AgentSession).where(AgentSession.token_hash == _digest(token)))
+    found = await session.scalar(select(AgentSession).where(AgentSession.token_hash == token_digest(token)))
     if found is None or found.expires_at <= utcnow() or not found.agent.active:
         return None
     return found
 
 
 async def end_session(session: AsyncSession, token: str, agent: Agent) -> None:
-    await session.execute(delete(AgentSession).where(AgentSession.token_hash == _digest(token)))
+    await session.execute(delete(AgentSession).where(AgentSession.token_hash == token_digest(token)))
     record(session, agent.username, "signed_out")
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

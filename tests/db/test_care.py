@@ -21,6 +21,7 @@ from bot.db.models import (
 )
 from bot.domain.conversations import open_conversation, transcript
 from bot.gateway.intake import InboundMessage
+from bot.i18n import country_of_timezone
 from bot.people.handoff import waiting_notice
 from tests.db.conftest import POLICY
 
@@ -85,13 +86,23 @@ async def test_a_crisis_gets_the_local_crisis_line_a_person_at_once_and_contact_
     assert (handoff.reason, handoff.priority, handoff.bot_paused) == ("crisis", 1, True)
     assert paused == {"crisis"} and care_pause == "crisis"
 
-    # Whatever the customer says next waits for the person: nothing about money, and the crisis
-    # line was given a moment ago, so this is kept for the person with the reason on record.
-    later = await gateway.receive(InboundMessage(conversation_id, "sms", "how much do I owe"))
-    assert later.replies == []
+    # Whatever the customer says next waits for the person, with nothing about money; the crisis
+    # line was given a moment ago, so they hear only that it was passed on (never silence: "I'm
+    # fine, you misread me" is answered), and a burst of messages gets that note once.
+    later = await gateway.receive(InboundMessage(conversation_id, "sms", "I'm fine, you misread me"))
+    noted = _expected(catalog, "gateway_care_noted")
+    assert [r.text for r in later.replies][:1] == [noted]
+    assert all(r.purpose == "care_noted" for r in later.replies)
+    now = datetime.now(UTC)
+    team_away = bool(waiting_notice(POLICY.staffed_hours, now, "en_AU", "Australia/Sydney").values)
+    assert len(later.replies) == (2 if team_away else 1)
+    burst = await gateway.receive(InboundMessage(conversation_id, "sms", "how much do I owe"))
+    assert burst.replies == []
     async with db.session() as session:
-        stored = await session.get(Message, later.inbound_id)
+        stored = await session.get(Message, burst.inbound_id)
+        waiting = await session.get(Message, later.inbound_id)
     assert (stored.status, stored.error) == (MessageStatus.WITH_PERSON, "acknowledged_recently")
+    assert waiting.status == MessageStatus.WITH_PERSON
 
 
 async def test_the_crisis_line_follows_the_phone_numbers_country_when_the_customer_is_unknown(gateway, db):
@@ -192,3 +203,19 @@ async def test_someone_in_crisis_we_cannot_name_is_cared_for_and_never_handed_ba
             await session.scalars(select(Handoff).where(Handoff.conversation_id == conversation_id))
         )
     assert (handoff.status, handoff.reason) == ("requested", "crisis")
+
+
+async def test_a_web_visitor_we_cannot_name_gets_the_crisis_lines_of_their_browsers_country(gateway, db):
+    async with db.transaction() as session:
+        await seed_if_empty(session)
+        madrid = (
+            await open_conversation(session, "web", None, "es", region=country_of_timezone("Europe/Madrid"))
+        ).id
+        unknown = (
+            await open_conversation(session, "web", None, "en", region=country_of_timezone("Etc/UTC"))
+        ).id
+    said = await gateway.receive(InboundMessage(madrid, "web", "ya no quiero seguir viviendo"))
+    assert "024" in said.replies[0].text and "112" in said.replies[0].text
+    # No country to go by: the creditor's home lines, as before.
+    fallback = await gateway.receive(InboundMessage(unknown, "web", "I want to end it all"))
+    assert "13 11 14" in fallback.replies[0].text

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from bot.config import ROOT
 from bot.db.demo_data import DEMO_CUSTOMERS, seed_if_empty
 from bot.db.models import Account, Customer, Direction, Message, MessageStatus, Sender
+from bot.db.protection import protection
 from bot.domain.conversations import open_conversation, transcript
 
 
@@ -36,7 +37,7 @@ async def test_large_balances_survive_to_the_last_minor_unit(db):
     async with db.transaction() as session:
         customer = Customer(
             full_name="A B",
-            date_of_birth=date(1980, 1, 1),
+            date_of_birth_digest=protection().birth_digest(date(1980, 1, 1)),
             language="id",
             locale="id_ID",
             timezone="Asia/Jakarta",

@@ -63,7 +63,7 @@ class ChatClient:
     async def turn(self) -> list[dict[str, Any]]:
         frames = []
         while True:
-            frame = await self._next(self.websocket)
+            frame = await self.next_frame()
             frames.append(frame)
             if frame["type"] == "typing" and not frame["on"]:
                 return frames
@@ -71,7 +71,10 @@ class ChatClient:
                 return frames  # a refused frame gets an error and nothing else
 
     async def next_frame(self, timeout: float = TIMEOUT) -> dict[str, Any]:
-        return await self._next(self.websocket, timeout)
+        frame = await self._next(self.websocket, timeout)
+        if frame["type"] == "session":  # a new token (identity checked, another tab): as the widget
+            self.session = frame
+        return frame
 
     async def close(self) -> None:
         await self.websocket.close()

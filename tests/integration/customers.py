@@ -15,6 +15,7 @@ from bot.db.models import (
     MessageStatus,
     Sender,
 )
+from bot.db.protection import protection
 from bot.domain.deep_links import create_link
 from bot.gateway.replies import SENT_AFTER_OPT_OUT, Purpose
 from bot.i18n import Catalog
@@ -31,7 +32,7 @@ async def add_customer(stack, language: str = "en", jurisdiction: str = "AU") ->
         async with database.transaction() as session:
             customer = Customer(
                 full_name="Alex Rivera",
-                date_of_birth=date(1990, 3, 14),
+                date_of_birth_digest=protection().birth_digest(date(1990, 3, 14)),
                 phone_e164=f"+614{n % 100_000_000:08d}",
                 language=language,
                 locale={"en": "en_AU", "es": "es_US"}.get(language, "en_AU"),

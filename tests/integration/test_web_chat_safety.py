@@ -15,11 +15,12 @@ from bot.db.models import Direction, Message, MessageStatus, Sender
 from bot.domain.money import Money
 from tests.fakes.slow_link import SlowLink
 from tests.integration.chat_client import ChatClient, bot_texts
+from tests.integration.customers import messages_of
 from tests.stack import free_port, launch, stop, wait_until
 
 # The privacy tests fail verification on purpose, which locks the account they use: Carlos
 # is theirs alone, so the journeys of the other customers are unaffected.
-CARLOS = DEMO_CUSTOMERS[6]
+MIA, CARLOS = DEMO_CUSTOMERS[0], DEMO_CUSTOMERS[6]
 
 
 def _details(customer) -> list[str]:
@@ -163,13 +164,42 @@ async def test_a_reloaded_page_resumes_its_conversation_with_the_history(stack):
         await client.close()
 
     resumed = await ChatClient.connect(stack.ws_url, token=client.token)
-    caught_up = await ChatClient.connect(stack.ws_url, token=client.token, after=last_seen)
     await resumed.close()
+    caught_up = await ChatClient.connect(stack.ws_url, token=resumed.token, after=last_seen)
     await caught_up.close()
     assert resumed.conversation_id == client.conversation_id
     assert [(m["sender"], m["text"]) for m in resumed.history][:1] == [("customer", "hi")]
     assert len(resumed.history) == 4
     assert caught_up.history == []
+
+
+async def test_a_token_is_replaced_on_every_connection_and_when_identity_is_checked(stack):
+    """A token copied off a shared device (or a log) before the customer proved who they are
+    opens nothing afterwards; the page carries on with the token it was sent."""
+    chat = await ChatClient.connect(stack.ws_url)
+    try:
+        await chat.say("what do I owe?")
+        copied = chat.token
+        await chat.say(MIA.reference)
+        answer = await chat.say(MIA.born.strftime("%d/%m/%Y"))
+        assert any(f["type"] == "session" for f in answer), "no new token once identity was checked"
+        assert chat.token != copied
+        assert any("$486.50" in text for text in bot_texts(answer))
+        still = bot_texts(await chat.say("thanks"))  # the page goes on with its new token
+        assert still, "the page's next message was refused"
+        after = max(m["id"] for m in await messages_of(stack, chat.conversation_id))
+    finally:
+        await chat.close()
+    stolen = await ChatClient.connect(stack.ws_url, token=copied, after=after)
+    await stolen.close()
+    assert [e["code"] for e in stolen.errors] == ["invalid_session"]
+    assert stolen.conversation_id != chat.conversation_id and stolen.history == []
+    back = await ChatClient.connect(stack.ws_url, token=chat.token, after=after)
+    reused = await ChatClient.connect(stack.ws_url, token=chat.token, after=after)
+    await back.close()
+    await reused.close()
+    assert back.conversation_id == chat.conversation_id and not back.errors
+    assert reused.conversation_id != chat.conversation_id, "a token worked twice"
 
 
 async def test_a_forged_session_token_starts_a_new_conversation_instead(stack):

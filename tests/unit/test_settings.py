@@ -1,13 +1,34 @@
 """Settings that keep Concord closed by default."""
 
+from cryptography.fernet import Fernet
+
 from bot.config import Settings
 
 
 def test_default_or_short_secrets_stop_a_start_that_is_reachable_beyond_this_machine():
     assert Settings(_env_file=None).weak_secrets() == []  # loopback: the defaults are fine
-    exposed = Settings(_env_file=None, public_url="https://pay.example.com")
-    assert exposed.weak_secrets() == ["CONCORD_SECRET_KEY", "CONCORD_RASA_TOKEN", "CONCORD_INTERNAL_TOKEN"]
+    exposed = Settings(_env_file=None, public_url="https://pay.example.com", data_keys=[])
+    assert exposed.weak_secrets() == [
+        "CONCORD_SECRET_KEY",
+        "CONCORD_RASA_TOKEN",
+        "CONCORD_INTERNAL_TOKEN",
+        "CONCORD_DATA_KEYS",
+    ]
     long = "x" * 32
     assert Settings(
-        _env_file=None, host="0.0.0.0", secret_key=long, rasa_token=long, internal_token="short"
+        _env_file=None,
+        host="0.0.0.0",
+        secret_key=long,
+        rasa_token=long,
+        internal_token="short",
+        data_keys=[Fernet.generate_key().decode()],
     ).weak_secrets() == ["CONCORD_INTERNAL_TOKEN"]
+
+
+def test_the_refusal_says_how_to_make_each_missing_secret():
+    from api.cli import refusal
+
+    said = refusal(["CONCORD_SECRET_KEY", "CONCORD_DATA_KEYS"])
+    assert "Set CONCORD_SECRET_KEY to a long random value" in said
+    assert "python -m api.cli new-data-key" in said and "CONCORD_DATA_KEYS to" in said
+    assert "CONCORD_DATA_KEYS" not in refusal(["CONCORD_RASA_TOKEN"])
