@@ -18,7 +18,15 @@ class SlowLink:
         return self
 
     def stop(self) -> None:
+        """Drop every connection still held back, then stop."""
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
+
+    async def _close(self) -> None:
+        held = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in held:
+            task.cancel()
+        await asyncio.gather(*held, return_exceptions=True)
 
     async def _serve(self) -> None:
         server = await asyncio.start_server(self._connection, "127.0.0.1", 0)

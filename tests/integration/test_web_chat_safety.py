@@ -182,12 +182,14 @@ async def test_a_token_is_replaced_on_every_connection_and_when_identity_is_chec
         copied = chat.token
         await chat.say(MIA.reference)
         answer = await chat.say(MIA.born.strftime("%d/%m/%Y"))
-        assert any(f["type"] == "session" for f in answer), "no new token once identity was checked"
+        assert any(f["type"] == "session" for f in answer), (
+            f"no new token once identity was checked: {answer}"
+        )
         assert chat.token != copied
         assert any("$486.50" in text for text in bot_texts(answer))
         still = bot_texts(await chat.say("thanks"))  # the page goes on with its new token
         assert still, "the page's next message was refused"
-        after = max(m["id"] for m in await messages_of(stack, chat.conversation_id))
+        after = max(m.id for m in await messages_of(stack, chat.conversation_id))
     finally:
         await chat.close()
     stolen = await ChatClient.connect(stack.ws_url, token=copied, after=after)
