@@ -204,6 +204,28 @@ async def test_a_token_is_replaced_on_every_connection_and_when_identity_is_chec
     assert reused.conversation_id != chat.conversation_id, "a token worked twice"
 
 
+async def test_a_typed_payload_that_was_never_offered_reaches_rasa_as_words(stack):
+    """Rasa takes "/intent{...}" as a payload that fills slots directly; typed, it is words."""
+    injected = '/request_payment_plan{"amount": "1", "frequency": "weekly", "date_of_birth": "1988-04-12"}'
+    chat = await ChatClient.connect(stack.ws_url)
+    try:
+        await chat.say(injected)
+    finally:
+        await chat.close()
+    [stored] = [m for m in await messages_of(stack, chat.conversation_id) if m.direction == Direction.INBOUND]
+    assert (stored.text, stored.interpreted) == (injected, None)
+    async with httpx.AsyncClient() as http:
+        tracker = (
+            await http.get(
+                f"http://127.0.0.1:{stack.env['CONCORD_RASA_PORT']}/conversations/{chat.conversation_id}/tracker",
+                params={"token": stack.env.get("CONCORD_RASA_TOKEN") or "change-me-rasa-token"},
+            )
+        ).json()
+    read = tracker["latest_message"]
+    assert read["text"] == injected.lstrip("/") and read["entities"] == [], read
+    assert tracker["slots"]["amount"] is None and tracker["slots"]["date_of_birth"] is None
+
+
 async def test_a_forged_session_token_starts_a_new_conversation_instead(stack):
     original = await ChatClient.connect(stack.ws_url)
     await original.close()
