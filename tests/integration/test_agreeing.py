@@ -197,3 +197,35 @@ async def test_an_options_title_typed_on_the_web_chat_picks_it(stack, catalog):
         b["title"] for b in schedule[-1]["buttons"]
     ]
     assert bot_texts(second)[0] == catalog.render("utter_plan_change", "en").text, bot_texts(second)
+
+
+@pytest.mark.parametrize(
+    ("language", "ask", "yes", "still_on"),
+    [
+        ("en", "can I pay on the 15th instead?", "yes please", "is my promise for the 15th still on?"),
+        ("es", "¿puedo pagar el día 15?", "sí, por favor", "¿sigue en pie lo que quedé de pagar el 15?"),
+        ("vi", "tôi có thể trả vào ngày 15 được không?", "đồng ý", "lịch trả ngày 15 của tôi vẫn còn chứ?"),
+        ("id", "boleh saya bayar tanggal 15 saja?", "iya boleh", "janji bayar tanggal 15 masih berlaku kan?"),
+        ("ja", "15日に払ってもいいですか？", "はい、お願いします", "15日に払うって約束、まだ有効ですか？"),
+    ],
+)
+async def test_asking_whether_an_agreed_promise_still_stands_is_answered_not_a_new_one(
+    stack, catalog, language, ask, yes, still_on
+):
+    customer, account = await add_customer(stack, language=language)
+    chat = await ChatClient.connect(stack.ws_url, language=language, origin=stack.api_url)
+    try:
+        await chat.say(ask)
+        await chat.say(account.reference)
+        await chat.say("14/03/1990")
+        await chat.say(yes)
+        answer = await chat.say(still_on)
+    finally:
+        await chat.close()
+    [promise] = await _arrangements(stack, account)
+    said = " ".join(bot_texts(answer))
+    assert promise.reference in said, f"the promise was not shown: {said}"
+    # Not read as asking for that day again: no "yes / another day" question about a new promise.
+    confirm = catalog.render("utter_confirm_promise", language, {"amount": "", "date": ""}).buttons
+    offered = [b["title"] for f in answer if f["type"] == "message" for b in f.get("buttons") or []]
+    assert confirm[-1].title not in offered, f"the question was taken for a new promise: {said}"

@@ -19,11 +19,11 @@ from tests.rasa.conftest import parse_with_rasa
 from tests.rasa.test_nlu_evaluation import _plain, _trained_on
 
 # Out-of-scope recall meets the bar we set ourselves (0.80). Macro-F1 does not yet meet ours (0.85):
-# affirm, deny and "are you a bot?" have a few dozen outside messages each and lose precision to
+# deny (18 outside messages, many of them slang no-words) and "are you a bot?" lose precision to
 # out-of-scope ones read as them ("who is Spider-Man?" as "who are you?"). These floors keep what
 # is reached from slipping.
-MACRO_F1_AT_LEAST = 0.75
-ACCURACY_AT_LEAST = 0.87
+MACRO_F1_AT_LEAST = 0.82
+ACCURACY_AT_LEAST = 0.90
 OUT_OF_SCOPE_RECALL_BAR = 0.80
 # Everyday messages that may raise a care cue (each one costs a person's look).
 CUE_FALSE_ALARMS_AT_MOST = 0.01
