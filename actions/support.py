@@ -157,6 +157,10 @@ class ActionFallback(ConcordAction):
     ) -> list[EventType]:
         said = (tracker.latest_message or {}).get("text") or ""
         if tracker.active_loop_name is None and (request := request_in(said, tracker)):
+            if _last_bot_action(tracker) in PLANS_SHOWN:
+                # "what if we start on the 15th?" to the options: the plan's details, never a
+                # request of its own (as the plan rules route a request for more time).
+                return [FollowupAction("action_show_plan")]
             # "20 bucks every two weeks": no phrase we know, but details that make a request.
             return [SlotSet("pending_request", request), FollowupAction("request_form")]
         misread = _misread_in_a_row(tracker)
@@ -214,6 +218,8 @@ ASKED_ANYTHING_ELSE = {
     "utter_you_are_welcome",
 }
 ENDINGS = {"deny", "goodbye", "thank"}
+# Actions that leave plan options or a plan's schedule in front of the customer.
+PLANS_SHOWN = {"action_offer_plans", "action_show_plan"}
 
 
 def _leaning(parse: dict[str, Any]) -> set[str]:
