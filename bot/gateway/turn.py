@@ -21,6 +21,8 @@ from bot.people.handoff import bot_is_paused
 
 log = logging.getLogger(__name__)
 _BARE_INTENT = re.compile(r"/[a-z_]+")
+# A customer's message still waiting for the assistant's answer.
+WAITING = (MessageStatus.RECEIVED, MessageStatus.PENDING)
 
 # A message the live assistant keeps failing on is set aside for a person, not retried forever.
 MAX_ERROR_ATTEMPTS = 5
@@ -68,12 +70,19 @@ class AssistantTurn:
                 )
                 break
             async with self.db.transaction() as session:
-                inbound = await session.get(Message, message.id)  # so what screening decides is kept
+                # Locked and read again, so what screening decides is kept, and a message another
+                # process answered while the assistant read it here is not answered twice.
+                inbound = await session.get(Message, message.id, with_for_update=True)
+                if inbound.status not in WAITING:
+                    log.info(
+                        "message %d was answered elsewhere meanwhile; this answer is dropped", inbound.id
+                    )
+                    continue
                 screened = await self.state.screen(
                     session, await session.get(Conversation, conversation_id), inbound, bot_replies
                 )
                 session.add_all(screened.replies)
-                if inbound.status in (MessageStatus.RECEIVED, MessageStatus.PENDING):
+                if inbound.status in WAITING:
                     inbound.status = MessageStatus.ANSWERED
             if screened.forget_turn:
                 await self._forget_turn(conversation_id)
@@ -103,15 +112,17 @@ class AssistantTurn:
         self, conversation: Conversation, waiting: list[Message], tell_customer: bool, failed: bool
     ) -> list[Message]:
         async with self.db.transaction() as session:
-            await set_status(session, [m.id for m in waiting], MessageStatus.PENDING)
+            held = await set_status(session, [m.id for m in waiting], MessageStatus.PENDING)
+            if not held:
+                return []  # answered elsewhere meanwhile
             if failed:
-                first = await session.get(Message, waiting[0].id)
+                first = await session.get(Message, held[0])
                 first.attempts += 1
                 if first.attempts >= MAX_ERROR_ATTEMPTS:
                     first.status, first.error = MessageStatus.FAILED, "assistant_error"
             if not tell_customer:
                 return []
-            stored = self.replies.rendered(conversation, waiting[0].id, "gateway_delayed")
+            stored = self.replies.rendered(conversation, held[0], "gateway_delayed")
             session.add_all(stored)
         return stored
 
@@ -137,6 +148,16 @@ def _waiting(now: datetime, stalled_after: timedelta):
     return (Message.status == MessageStatus.PENDING) | stalled
 
 
-async def set_status(session: AsyncSession, ids: list[int], status: MessageStatus) -> None:
-    for message in await session.scalars(select(Message).where(Message.id.in_(ids))):
+async def set_status(session: AsyncSession, ids: list[int], status: MessageStatus) -> list[int]:
+    """Move the messages that still wait for the assistant; one answered meanwhile (by another
+    process) is left as it is. Returns the ids moved."""
+    moved = []
+    for message in await session.scalars(
+        select(Message)
+        .where(Message.id.in_(ids), Message.status.in_(WAITING))
+        .order_by(Message.id)
+        .with_for_update()
+    ):
         message.status = status
+        moved.append(message.id)
+    return moved

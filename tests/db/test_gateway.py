@@ -44,6 +44,23 @@ async def test_waiting_messages_keep_waiting_while_the_assistant_stays_down(gate
     assert inbound.attempts == 0  # being unreachable says nothing about the message itself
 
 
+async def test_a_process_that_lost_the_assistant_never_takes_back_a_message_another_answered(
+    gateway, db, conversation_id
+):
+    """Two api processes: this one read the message, then the assistant stopped answering it;
+    meanwhile the other one answered it. Putting it back to waiting would answer it twice."""
+    await gateway.receive(InboundMessage(conversation_id, "web", "hi", "c1"))
+    [inbound] = [m for m in await _messages(db, conversation_id) if m.direction == Direction.INBOUND]
+    async with db.transaction() as session:
+        (await session.get(Message, inbound.id)).status = MessageStatus.ANSWERED  # the other process
+        conversation = await session.get(Conversation, conversation_id)
+    told = await gateway.turn._hold(conversation, [inbound], tell_customer=True, failed=True)
+    assert told == []
+    [after] = [m for m in await _messages(db, conversation_id) if m.direction == Direction.INBOUND]
+    assert (after.status, after.attempts) == (MessageStatus.ANSWERED, 0)
+    assert await gateway.answer_pending() == {}
+
+
 async def test_a_provider_retry_of_the_same_message_is_stored_once(gateway, db, conversation_id):
     first = await gateway.receive(InboundMessage(conversation_id, "web", "hi", "same-id"))
     again = await gateway.receive(InboundMessage(conversation_id, "web", "hi", "same-id"))

@@ -4,6 +4,7 @@ message is answered exactly once, the customer's page picks up where it was, and
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -14,6 +15,18 @@ from tests.integration.customers import messages_of, query
 from tests.stack import free_port, launch, stop, wait_until
 
 MARKER = "halfway through"
+
+
+def _api_process(port: str) -> int:
+    """The api's own process (uvicorn, under its supervisor), found by its port."""
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if b"api.main:app" in command and port.encode() in command and b"python" in command[0]:
+            return int(entry.name)
+    raise AssertionError(f"no api process on port {port}")
 
 
 async def _stored_once(stack, text: str) -> Message:
@@ -42,8 +55,8 @@ async def test_an_api_killed_mid_turn_loses_nothing_and_doubles_nothing(stack, c
         await chat.send_raw(chat.frame(type="message", text=said, client_id="one"))
         inbound = await _stored_once(stack, said)
         assert inbound.status == MessageStatus.RECEIVED  # being answered: Rasa has it, slowly
-        os.killpg(doomed.pid, signal.SIGKILL)
-        doomed.wait()
+        os.kill(_api_process(doomed_env["CONCORD_API_PORT"]), signal.SIGKILL)
+        doomed.wait(timeout=30)  # its supervisor sees the api die and stops
     finally:
         stop(doomed)
         link.stop()
