@@ -22,14 +22,13 @@ class Rotated:
 
 async def rotate_keys(session: AsyncSession) -> Rotated:
     keys = protection()
-    table = _CUSTOMERS
-    rows = (await session.execute(select(table.c.id, *_ENCRYPTED))).all()
+    rows = (await session.execute(select(_CUSTOMERS.c.id, *_ENCRYPTED))).all()
     for row in rows:
         values = {column.name: keys.rotate(row[i + 1]) for i, column in enumerate(_ENCRYPTED) if row[i + 1]}
-        await session.execute(update(table).where(table.c.id == row.id).values(**values))
+        await session.execute(update(_CUSTOMERS).where(_CUSTOMERS.c.id == row.id).values(**values))
     older = await session.scalar(
         select(func.count())
-        .select_from(table)
-        .where(~table.c.date_of_birth_digest.startswith(f"{keys.current_id}:"))
+        .select_from(_CUSTOMERS)
+        .where(~_CUSTOMERS.c.date_of_birth_digest.startswith(f"{keys.current_id}:"))
     )
     return Rotated(len(rows), older or 0)

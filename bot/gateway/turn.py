@@ -39,11 +39,10 @@ class AssistantTurn:
         """Give the assistant every message of the conversation that waits for it, oldest first."""
         async with self.db.session() as session:
             conversation = await session.get(Conversation, conversation_id)
-            statuses = [MessageStatus.PENDING, MessageStatus.RECEIVED]
             waiting = list(
                 await session.scalars(
                     select(Message)
-                    .where(Message.conversation_id == conversation_id, Message.status.in_(statuses))
+                    .where(Message.conversation_id == conversation_id, Message.status.in_(WAITING))
                     .order_by(Message.id)
                 )
             )
