@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -178,6 +178,78 @@ async def rotate_keys(settings: Settings) -> str:
     return f"re-encrypted {rotated.customers} customers with the newest data key{waiting}"
 
 
+def outreach_simulate(start: date, days: int, accounts: int, seed: int, out: Path) -> str:
+    """The real scheduler and contact policy on a simulated clock, in a database of its own."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        # Twilio and Telegram are configured only so messages are composed as they would be; the
+        # simulation stops at the outbox, so nothing is sent anywhere.
+        settings = Settings(
+            database_url=f"sqlite+aiosqlite:///{scratch}/simulation.db",
+            twilio_auth_token="simulation",
+            twilio_sms_from="+10000000000",
+            twilio_whatsapp_from="+10000000000",
+            telegram_bot_token="0:simulation",
+        )
+        migrate(settings)
+        return asyncio.run(_simulate(settings, start, days, accounts, seed, out))
+
+
+async def _simulate(settings: Settings, start: date, days: int, accounts: int, seed: int, out: Path) -> str:
+    from bot.channels import build_channels, senders
+    from bot.domain.policy import load_policy
+    from bot.i18n import Catalog
+    from bot.outreach.simulation import simulate
+
+    db = Database(settings.database_url)
+    channels = build_channels(settings)
+    try:
+        with out.open("w", encoding="utf-8") as ledger:
+            summary = await simulate(
+                db,
+                load_policy(ROOT / "creditor.yml"),
+                Catalog(settings.locales_dir, settings.default_language),
+                channels,
+                senders(channels),
+                start,
+                days,
+                accounts,
+                seed,
+                ledger,
+            )
+    finally:
+        for channel in channels.values():
+            if hasattr(channel, "close"):
+                await channel.close()
+        await db.close()
+    return summary.table()
+
+
+async def outreach_worker(settings: Settings) -> None:
+    """The outreach scheduler as a process of its own (CONCORD_OUTREACH_IN_API=false in the api)."""
+    from bot.channels import build_channels, senders
+    from bot.domain.policy import load_policy
+    from bot.gateway.replies import Replies
+    from bot.i18n import Catalog
+    from bot.outreach.scheduler import Scheduler
+
+    db = Database(settings.database_url)
+    channels = build_channels(settings)
+    scheduler = Scheduler(
+        db,
+        load_policy(ROOT / "creditor.yml"),
+        Replies(Catalog(settings.locales_dir, settings.default_language), channels),
+        senders(channels),
+        settings.outreach_channels,
+        settings.twilio_whatsapp_templates,
+    )
+    try:
+        await scheduler.run_forever(settings.outreach_poll_seconds)  # the api's outbox delivers
+    finally:
+        await db.close()
+
+
 def hints(settings: Settings) -> str:
     lines = [
         "",
@@ -298,6 +370,17 @@ def main() -> int:
     )
     sub.add_parser("new-data-key", help="print a new key for CONCORD_DATA_KEYS (put it first)")
     sub.add_parser("rotate-keys", help="re-encrypt personal data with the newest of CONCORD_DATA_KEYS")
+    simulate_parser = sub.add_parser(
+        "outreach-simulate", help="a month of outreach on a simulated clock; writes the ledger as JSON lines"
+    )
+    simulate_parser.add_argument(
+        "--start", type=date.fromisoformat, required=True, help="first day, e.g. 2027-01-04"
+    )
+    simulate_parser.add_argument("--days", type=int, default=30)
+    simulate_parser.add_argument("--accounts", type=int, default=1000)
+    simulate_parser.add_argument("--seed", type=int, default=7)
+    simulate_parser.add_argument("--out", type=Path, required=True)
+    sub.add_parser("outreach-worker", help="run the outreach scheduler on its own (many may run)")
     run_parser = sub.add_parser("run", help="migrate, seed, start Rasa, actions and api, wait until healthy")
     run_parser.add_argument(
         "only", nargs="*", choices=["rasa", "actions", "api", []], help="start only these"
@@ -326,6 +409,12 @@ def main() -> int:
         print(Fernet.generate_key().decode())
     elif args.command == "rotate-keys":
         print(asyncio.run(rotate_keys(settings)))
+    elif args.command == "outreach-simulate":
+        print(outreach_simulate(args.start, args.days, args.accounts, args.seed, args.out))
+    elif args.command == "outreach-worker":
+        if not settings.outreach_channels:
+            raise SystemExit("no channel is switched on for outreach: set CONCORD_OUTREACH_CHANNELS")
+        asyncio.run(outreach_worker(settings))
     else:
         return run(settings, args.only, args.wait)
     return 0

@@ -27,6 +27,7 @@ from bot.gateway.customer_state import Timing
 from bot.gateway.intake import Gateway
 from bot.gateway.outbox import Outbox
 from bot.i18n import Catalog
+from bot.outreach.scheduler import Scheduler
 from bot.understanding import sentiment, vulnerability
 from bot.understanding.language import default_detector
 
@@ -90,6 +91,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncio.create_task(_answer_pending_forever(state)),
             *(asyncio.create_task(_deliver_forever(state, channel)) for channel in state.outbox.senders),
         ]
+        if settings.outreach_channels and settings.outreach_in_api:
+            scheduler = Scheduler(
+                db,
+                creditor,
+                gateway.replies,
+                state.outbox.senders,
+                settings.outreach_channels,
+                settings.twilio_whatsapp_templates,
+                on_sent=state.outbox_wakeup.set,
+            )
+            workers.append(asyncio.create_task(scheduler.run_forever(settings.outreach_poll_seconds)))
         yield
         for worker in workers:
             worker.cancel()

@@ -72,8 +72,9 @@ class Settings(BaseSettings):
     twilio_api_url: str = "https://api.twilio.com"
     # WhatsApp through the same Twilio account; off without a sender number.
     twilio_whatsapp_from: str = ""
-    # The approved template (Content SID) for messages outside WhatsApp's 24-hour window.
-    twilio_whatsapp_template_sid: str = ""
+    # The approved template (Content SID) for messages outside WhatsApp's 24-hour window, one per
+    # language: {"en": "HX…", "es": "HX…"}. A language without one gets nothing outside the window.
+    twilio_whatsapp_templates: dict[str, str] = {}
     # Telegram. Without a bot token the Telegram channel is off.
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
@@ -84,6 +85,13 @@ class Settings(BaseSettings):
     deep_link_days: float = Field(default=7, gt=0)
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # Channels the assistant may start conversations on, in order of preference (sms, whatsapp,
+    # telegram); none by default (README "Outreach": what to check before switching one on).
+    outreach_channels: list[str] = []
+    # Whether the api process runs the outreach scheduler (the embedded default); off where it
+    # runs as its own processes (`python -m api.cli outreach-worker`).
+    outreach_in_api: bool = True
+    outreach_poll_seconds: float = Field(default=30, gt=0)
     outbox_backoff_seconds: list[float] = [2, 10, 30, 120, 600, 1800]
 
     # Hand a conversation to a person when the average mood of its latest messages (bot.understanding.sentiment,

@@ -22,9 +22,9 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
         receipts, api = f"{settings.api_base_url()}/webhooks/twilio/status", settings.twilio_api_url
         channels.append(SMSChannel(*twilio, settings.twilio_sms_from, receipts, api))
         if settings.twilio_whatsapp_from:
-            template = settings.twilio_whatsapp_template_sid
+            templates = settings.twilio_whatsapp_templates
             channels.append(
-                WhatsAppChannel(*twilio, settings.twilio_whatsapp_from, receipts, api, template_sid=template)
+                WhatsAppChannel(*twilio, settings.twilio_whatsapp_from, receipts, api, templates=templates)
             )
     return {channel.name: channel for channel in channels}
 

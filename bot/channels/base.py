@@ -15,9 +15,10 @@ class Allows:
 
     # Hours after the customer's last message in which free-form messages may be sent; None: any time.
     window_hours: int | None = None
-    # Whether we may write first at all (Telegram: only to a chat that pressed Start; web: never).
+    # Whether we may write first at all (the web chat: never).
     business_may_start: bool = True
     # Addresses are phone numbers (E.164): a number on a customer's record says whose it is.
+    # Otherwise we may write first only to a chat the customer opened (Telegram: pressed Start).
     phone_numbers: bool = False
     # What the customer sends to stop, start again or get help (locales say "reply {stop}").
     commands: dict[str, str] = field(
@@ -79,8 +80,8 @@ class SendingChannel(Channel, Protocol):
     async def send(self, address: str, text: str, buttons: list[dict[str, str]]) -> str:
         """Hand one message to the provider; return the provider's id for it."""
 
-    async def send_template(self, address: str, text: str) -> str:
-        """Outside the window: the pre-approved template carrying the text."""
+    async def send_template(self, address: str, text: str, language: str) -> str:
+        """Outside the window: the pre-approved template in the message's language, carrying the text."""
 
 
 def as_is(text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:

@@ -12,5 +12,5 @@ class SMSChannel(TwilioChannel):
     def format(self, text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:
         return as_sms(text, buttons, language)
 
-    async def send_template(self, address: str, text: str) -> str:
+    async def send_template(self, address: str, text: str, language: str) -> str:
         raise PermanentFailure("sms_has_no_templates")  # SMS has no window, so never asked

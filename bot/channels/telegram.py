@@ -27,7 +27,7 @@ class InvalidRequest(ValueError):
 class TelegramChannel:
     name = "telegram"
     # A chat that pressed Start can be written to any time; one that never did, never.
-    allows = Allows(business_may_start=False, commands={word: command for command, word in COMMANDS.items()})
+    allows = Allows(commands={word: command for command, word in COMMANDS.items()})
 
     def __init__(self, bot: Bot, webhook_secret: str) -> None:
         self.bot = bot
@@ -126,7 +126,7 @@ class TelegramChannel:
         self.up = True
         return f"{address}:{message.message_id}"
 
-    async def send_template(self, address: str, text: str) -> str:
+    async def send_template(self, address: str, text: str, language: str) -> str:
         return await self.send(address, text, [])
 
 

@@ -13,17 +13,16 @@ class WhatsAppChannel(TwilioChannel):
     prefix = "whatsapp:"
     allows = Allows(window_hours=24, phone_numbers=True)
 
-    def __init__(self, *args: str, template_sid: str = "") -> None:
+    def __init__(self, *args: str, templates: dict[str, str] | None = None) -> None:
         super().__init__(*args)
-        self.template_sid = template_sid
+        self.templates = templates or {}  # language → the approved template's Content SID
 
     def format(self, text: str, buttons: list[dict[str, str]], language: str) -> list[Part]:
         return as_numbered_text(text, buttons)  # one message: nothing is cut
 
-    async def send_template(self, address: str, text: str) -> str:
-        if not self.template_sid:
+    async def send_template(self, address: str, text: str, language: str) -> str:
+        template = self.templates.get(language)
+        if not template:
             raise PermanentFailure("whatsapp_window_closed")
         variables = json.dumps({"1": text[:1000]})
-        return await self._create(
-            to=self.prefix + address, content_sid=self.template_sid, content_variables=variables
-        )
+        return await self._create(to=self.prefix + address, content_sid=template, content_variables=variables)

@@ -64,6 +64,7 @@ class AccountStatus(StrEnum):
     CURRENT = "current"
     PAST_DUE = "past_due"
     CLOSED = "closed"
+    RECALLED = "recalled"  # the creditor took it back: no contact of any kind
 
 
 class Customer(Base):
@@ -82,6 +83,11 @@ class Customer(Base):
     locale: Mapped[str] = mapped_column(String(16))  # Babel locale, e.g. en_AU, id_ID
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
     jurisdiction: Mapped[str] = mapped_column(String(8))  # ISO 3166 country code
+    # The state or province (ISO 3166-2 suffix: NSW, CA), for its public holidays; None if unknown.
+    region: Mapped[str | None] = mapped_column(String(8))
+    # What the customer asked of messages we start: one channel only, and hours ("17:00-19:30").
+    contact_channel: Mapped[str | None] = mapped_column(String(16))
+    contact_hours: Mapped[str | None] = mapped_column(String(16))
     # Why nothing about money may reach this person on any channel until a person lifts it
     # (bot.domain.pauses.CarePause: a crisis, family violence, a bereavement).
     care_pause: Mapped[str | None] = mapped_column(String(24))
@@ -444,3 +450,58 @@ class VulnerabilityFlag(Base):
     cue: Mapped[str] = mapped_column(String(24))
     conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContactKind(StrEnum):
+    """Why the assistant starts a conversation (creditor.yml `outreach.cadence`)."""
+
+    FIRST_CONTACT = "first_contact"  # the account has just fallen past due
+    BEFORE_DUE = "before_due"
+    MISSED_PAYMENT = "missed_payment"  # an instalment of a plan was missed
+    BEFORE_INSTALMENT = "before_instalment"
+    BROKEN_PROMISE = "broken_promise"  # a promised payment did not come
+    RE_ENGAGE = "re_engage"  # nothing heard for a while and nothing agreed
+
+
+class ContactStatus(StrEnum):
+    PLANNED = "planned"  # waits for `due_at`; a deferral moves it
+    SENT = "sent"  # handed to the outbox as `message_id`
+    SKIPPED = "skipped"  # will never go; `rule` says why
+
+
+class PlannedContact(Base):
+    """A message the assistant means to start, planned from the cadence, sent when the contact
+    policy allows (bot.outreach)."""
+
+    __tablename__ = "planned_contacts"
+    __table_args__ = (Index("ix_planned_contacts_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    instalment_id: Mapped[int | None] = mapped_column(ForeignKey("instalments.id"))  # the one it is about
+    kind: Mapped[ContactKind] = mapped_column(_enum(ContactKind))
+    # One contact per occasion ("before_instalment:41"): planning twice plans nothing new.
+    occasion: Mapped[str] = mapped_column(String(96), unique=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # after this it would make no sense
+    status: Mapped[ContactStatus] = mapped_column(_enum(ContactStatus), default=ContactStatus.PLANNED)
+    rule: Mapped[str | None] = mapped_column(String(64))  # what the latest decision rested on
+    channel: Mapped[str | None] = mapped_column(String(16))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContactDecision(Base):
+    """Every decision about a planned contact: sent, deferred until when, or skipped and why."""
+
+    __tablename__ = "contact_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    planned_contact_id: Mapped[int] = mapped_column(ForeignKey("planned_contacts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    verdict: Mapped[str] = mapped_column(String(8))  # send, defer, never
+    rule: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)

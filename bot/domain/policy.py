@@ -61,6 +61,25 @@ class SupportLines:
 
 
 @dataclass(frozen=True)
+class Cadence:
+    """When the assistant starts a conversation, in days (creditor.yml `outreach.cadence`)."""
+
+    first_contact_after_due: int
+    before_due: int
+    before_instalment: int
+    missed_instalment_after: int
+    re_engage_after_silence: int
+    drop_after: int
+
+
+@dataclass(frozen=True)
+class OutreachPolicy:
+    caps: dict[str, int]  # contacts per span where the jurisdiction sets none
+    hours: dict[str, str] | None  # narrower hours everywhere ({"mon-sat": "08:00-20:00"})
+    cadence: Cadence
+
+
+@dataclass(frozen=True)
 class CreditorPolicy:
     name: str
     payment_link_template: str
@@ -72,6 +91,7 @@ class CreditorPolicy:
     home_jurisdiction: str
     support_lines: dict[str, SupportLines]
     staffed_hours: StaffedHours
+    outreach: OutreachPolicy
 
     def support_lines_for(self, jurisdiction: str | None) -> SupportLines:
         return self.support_lines.get(jurisdiction or "") or self.support_lines[self.home_jurisdiction]
@@ -106,6 +126,11 @@ def load_policy(path: Path) -> CreditorPolicy:
         home_jurisdiction=data["home_jurisdiction"],
         support_lines={code: SupportLines(**lines) for code, lines in data["support_lines"].items()},
         staffed_hours=_staffed_hours(data["staffed_hours"]),
+        outreach=OutreachPolicy(
+            caps={span: int(n) for span, n in data["outreach"]["caps"].items()},
+            hours=data["outreach"].get("hours"),
+            cadence=Cadence(**{name: int(days) for name, days in data["outreach"]["cadence"].items()}),
+        ),
     )
 
 

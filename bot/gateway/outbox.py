@@ -65,7 +65,18 @@ class Outbox:
         now = now or utcnow()
         claimed = await self._claim(now, limit, [channel] if channel else list(self.senders))
         delivered = 0
-        for message_id, channel, address, text, buttons, purpose, conversation_id, author, lease in claimed:
+        for (
+            message_id,
+            channel,
+            address,
+            text,
+            buttons,
+            purpose,
+            conversation_id,
+            author,
+            language,
+            lease,
+        ) in claimed:
             sender = self.senders[channel]
             try:
                 if not await self._renew(message_id, lease, now):
@@ -81,7 +92,7 @@ class Outbox:
                     await self._finish(message_id, MessageStatus.FAILED, error="paused_for_care")
                     continue
                 delivered += await self._deliver(
-                    message_id, sender, as_template, address, text, buttons, purpose, now
+                    message_id, sender, as_template, address, text, buttons, purpose, language, now
                 )
             except Exception as error:
                 # A bug or surprise with one message must not hold up the others; it counts as an
@@ -112,7 +123,7 @@ class Outbox:
 
     async def _claim(
         self, now: datetime, limit: int, channels: list[str]
-    ) -> list[tuple[int, str, str, str, list, str | None, str, Sender, datetime]]:
+    ) -> list[tuple[int, str, str, str, list, str | None, str, Sender, str, datetime]]:
         async with self.db.transaction() as session:
             rows = await session.execute(
                 select(Message, Conversation.channel_user_id)
@@ -141,6 +152,7 @@ class Outbox:
                         message.purpose,
                         message.conversation_id,
                         message.sender,
+                        message.language or "",
                         message.claimed_until,
                     )
                 )
@@ -166,6 +178,7 @@ class Outbox:
         text: str,
         buttons: list[dict[str, str]],
         purpose: str | None,
+        language: str,
         now: datetime,
     ) -> int:
         async with self.db.session() as session:
@@ -173,7 +186,10 @@ class Outbox:
         if opted_out and purpose not in SENT_AFTER_OPT_OUT:
             await self._finish(message_id, MessageStatus.FAILED, error="opted_out")
             return 0
-        sending = sender.send_template(address, text) if as_template else sender.send(address, text, buttons)
+        if as_template:
+            sending = sender.send_template(address, text, language)
+        else:
+            sending = sender.send(address, text, buttons)
         try:
             provider_id = await asyncio.wait_for(sending, self.send_timeout.total_seconds())
         except TimeoutError:

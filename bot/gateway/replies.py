@@ -17,6 +17,7 @@ class Purpose(StrEnum):
     CARE = "care"  # caring words while paused for care: never about money
     CARE_NOTED = "care_noted"  # while paused for care: the message was passed to a person
     WAITING = "waiting"  # told when a person will be there
+    OUTREACH = "outreach"  # a conversation the assistant starts (bot.outreach)
 
 
 # What may still reach an address that opted out.
@@ -40,11 +41,12 @@ class Replies:
         key: str,
         values: dict[str, object] | None = None,
         purpose: str | None = None,
+        sender: Sender = Sender.SYSTEM,
     ) -> list[Message]:
         """A response from locales, in the conversation's language."""
         rendered = self.catalog.render(key, conversation.language, values or {})
         buttons = [{"title": b.title, "payload": b.payload} for b in rendered.buttons]
-        return self.text(conversation, reply_to_id, Sender.SYSTEM, rendered.text, buttons, purpose)
+        return self.text(conversation, reply_to_id, sender, rendered.text, buttons, purpose)
 
     def text(
         self,
