@@ -286,9 +286,8 @@ def refusal(weak: list[str]) -> str:
 
 
 def procfile(settings: Settings) -> Path:
-    """The Procfile, with a line for each Rasa replica beyond the first (its port and tracker store)."""
-    if settings.rasa_replicas == 1:
-        return ROOT / "Procfile"
+    """The Procfile, with a line for each Rasa replica beyond the first (its port and tracker
+    store), and the outreach workers when the api does not run the scheduler itself."""
     lines = (ROOT / "Procfile").read_text().splitlines()
     rasa = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("rasa:"))
     lines += [
@@ -296,7 +295,14 @@ def procfile(settings: Settings) -> Path:
         f"CONCORD_TRACKER_URL={shlex.quote(settings.tracker_url_for(n))}; {rasa}"
         for n in range(1, settings.rasa_replicas)
     ]
-    generated = ROOT / "var" / "Procfile.replicas"
+    if settings.outreach_channels and not settings.outreach_in_api:
+        lines += [
+            f"outreach_{n}: .venv/bin/python -m api.cli outreach-worker"
+            for n in range(settings.outreach_workers)
+        ]
+    if len(lines) == len((ROOT / "Procfile").read_text().splitlines()):
+        return ROOT / "Procfile"
+    generated = ROOT / "var" / "Procfile.generated"
     generated.parent.mkdir(exist_ok=True)
     generated.write_text("\n".join(lines) + "\n")
     return generated

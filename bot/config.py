@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     # Whether the api process runs the outreach scheduler (the embedded default); off where it
     # runs as its own processes (`python -m api.cli outreach-worker`).
     outreach_in_api: bool = True
+    outreach_workers: int = Field(default=1, ge=1, le=16)  # processes `make run` starts when not in the api
     outreach_poll_seconds: float = Field(default=30, gt=0)
     outbox_backoff_seconds: list[float] = [2, 10, 30, 120, 600, 1800]
 

@@ -4,6 +4,7 @@ A pytest plugin (see tests/conftest.py) so the integration and browser tests sha
 """
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -26,7 +27,8 @@ SECRET = "integration-test-secret"
 TWILIO_TOKEN = "fake-twilio-auth-token"
 TWILIO_NUMBER = "+61480000000"
 WHATSAPP_NUMBER = "+61480000001"
-WHATSAPP_TEMPLATE = "HX" + "0" * 32
+WHATSAPP_TEMPLATE = "HX" + "0" * 32  # English
+WHATSAPP_TEMPLATE_ES = "HX" + "1" * 32
 # One fake Twilio for the whole run; the stacks send their SMS to it.
 TWILIO = FakeTwilio()
 _, TWILIO_URL = TWILIO.start()
@@ -143,7 +145,9 @@ def stack_environment(database_url: str, tracker_url: str, **overrides: str) -> 
             "CONCORD_TWILIO_SMS_FROM": TWILIO_NUMBER,
             "CONCORD_TWILIO_API_URL": TWILIO_URL,
             "CONCORD_TWILIO_WHATSAPP_FROM": WHATSAPP_NUMBER,
-            "CONCORD_TWILIO_WHATSAPP_TEMPLATE_SID": WHATSAPP_TEMPLATE,
+            "CONCORD_TWILIO_WHATSAPP_TEMPLATES": json.dumps(
+                {"en": WHATSAPP_TEMPLATE, "es": WHATSAPP_TEMPLATE_ES}
+            ),
             "CONCORD_TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
             "CONCORD_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "CONCORD_TELEGRAM_API_URL": TELEGRAM_URL,

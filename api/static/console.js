@@ -162,6 +162,15 @@ function renderCustomer(customer, mine) {
     lift.addEventListener("click", () => act(`/console/api/conversations/${current}/lift-care-pause`));
     box.append(lift);
   }
+  if (customer.contacts.length) {
+    box.append(el("h3", "Contacts the assistant started or plans"));
+    const list = el("ul", null, "contacts");
+    for (const contact of customer.contacts) {
+      const reason = contact.rule ? ` (${contact.rule})` : "";
+      list.append(el("li", `${new Date(contact.at).toLocaleString()} · ${contact.kind} · ${contact.status}${contact.channel ? " by " + contact.channel : ""}${reason}`));
+    }
+    box.append(list);
+  }
   for (const plan of customer.arrangements) {
     const line = el("div", null, "arrangement");
     line.append(el("p", `${plan.reference} ${plan.kind} · ${plan.status} · ${plan.option || ""} ${plan.affordable ? "can afford " + plan.affordable : ""}`));
@@ -223,6 +232,16 @@ async function renderSupervisor() {
     row.append(el("td", item.channel), el("td", item.error || "–"), el("td", item.attempts),
       el("td", new Date(item.at).toLocaleString()));
     row.addEventListener("click", () => open(item.conversation_id));
+    return row;
+  }));
+  document.querySelector("#outreach-upcoming tbody").replaceChildren(...view.outreach.upcoming.map((item) => {
+    const row = el("tr");
+    row.append(el("td", item.kind), el("td", item.count));
+    return row;
+  }));
+  document.querySelector("#outreach-decided tbody").replaceChildren(...view.outreach.decided.map((item) => {
+    const row = el("tr");
+    row.append(el("td", item.verdict), el("td", item.rule), el("td", item.count));
     return row;
   }));
   const agents = document.querySelector("#agents tbody");

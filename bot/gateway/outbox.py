@@ -126,7 +126,7 @@ class Outbox:
     ) -> list[tuple[int, str, str, str, list, str | None, str, Sender, str, datetime]]:
         async with self.db.transaction() as session:
             rows = await session.execute(
-                select(Message, Conversation.channel_user_id)
+                select(Message, Conversation.channel_user_id, Conversation.language)
                 .join(Conversation, Conversation.id == Message.conversation_id)
                 .where(
                     Message.direction == Direction.OUTBOUND,
@@ -140,7 +140,7 @@ class Outbox:
                 .with_for_update(skip_locked=True, of=Message)
             )
             claimed = []
-            for message, address in rows:
+            for message, address, conversation_language in rows:
                 message.claimed_until = now + LEASE
                 claimed.append(
                     (
@@ -152,7 +152,7 @@ class Outbox:
                         message.purpose,
                         message.conversation_id,
                         message.sender,
-                        message.language or "",
+                        message.language or conversation_language,
                         message.claimed_until,
                     )
                 )

@@ -21,6 +21,7 @@ from bot.db.models import (
     Arrangement,
     ArrangementKind,
     ArrangementStatus,
+    Consent,
     ContactDecision,
     ContactStatus,
     Conversation,
@@ -238,6 +239,11 @@ async def _happen(db: Database, event: Event, now: datetime) -> None:
             account.status, account.overdue_minor = AccountStatus.PAST_DUE, account.minimum_payment_minor
         elif event.what in ("opt_out", "wrong_person"):
             await opt_out(session, "sms", customer.phone_e164, event.what, customer.id)
+            await session.flush()
+            consent = await session.scalar(
+                select(Consent).where(Consent.channel == "sms", Consent.address == customer.phone_e164)
+            )
+            consent.updated_at = now  # on the simulated clock
         elif event.what == "dispute":
             await pause_collection(session, account, "dispute", now)
         elif event.what == "care":

@@ -15,6 +15,8 @@ from bot.db.models import (
     Arrangement,
     ArrangementStatus,
     AuditEntry,
+    ContactDecision,
+    ContactStatus,
     Conversation,
     Customer,
     Direction,
@@ -23,6 +25,7 @@ from bot.db.models import (
     Message,
     MessageStatus,
     Note,
+    PlannedContact,
     VulnerabilityFlag,
 )
 from bot.domain.conversations import sentiment_trend, transcript
@@ -34,6 +37,8 @@ from bot.people.handoff import OPEN, can_read, queue
 CANNED_PREFIX = "canned_"
 # The supervisor view lists this many of the latest conversations, with the assistant or not.
 RECENT_CONVERSATIONS = 50
+# A customer's panel shows this many of their latest contacts the assistant started or planned.
+CONTACTS_SHOWN = 12
 AGENT_LOCALE = "en"
 
 
@@ -91,6 +96,7 @@ async def supervisor_view(session: AsyncSession, now: datetime) -> dict[str, Any
         ],
         "alerts": await _verification_alerts(session, now),
         "undelivered": await _undelivered(session, now),
+        "outreach": await _outreach_today(session, now),
         "agents": [
             {
                 "username": a.username,
@@ -291,6 +297,7 @@ async def _customer(session: AsyncSession, customer: Customer) -> dict[str, Any]
             }
             for a in accounts
         ],
+        "contacts": await _contacts(session, [a.id for a in accounts]),
         "arrangements": [
             {
                 "id": r.id,
@@ -307,6 +314,48 @@ async def _customer(session: AsyncSession, customer: Customer) -> dict[str, Any]
             }
             for r in arrangements
         ],
+    }
+
+
+async def _contacts(session: AsyncSession, account_ids: list[int]) -> list[dict[str, Any]]:
+    """Contacts the assistant started or plans for these accounts, latest first, each with what
+    its latest decision rested on (sent, waiting until when, or skipped and why)."""
+    rows = await session.scalars(
+        select(PlannedContact)
+        .where(PlannedContact.account_id.in_(account_ids))
+        .order_by(PlannedContact.due_at.desc())
+        .limit(CONTACTS_SHOWN)
+    )
+    return [
+        {
+            "kind": row.kind.value,
+            "status": row.status.value,
+            "at": (row.sent_at or row.due_at).isoformat(),
+            "channel": row.channel,
+            "rule": row.rule,
+        }
+        for row in rows
+    ]
+
+
+async def _outreach_today(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """Today's plan: contacts due in the next day by kind, and the last day's decisions by rule."""
+    upcoming = await session.execute(
+        select(PlannedContact.kind, func.count())
+        .where(
+            PlannedContact.status == ContactStatus.PLANNED, PlannedContact.due_at <= now + timedelta(days=1)
+        )
+        .group_by(PlannedContact.kind)
+    )
+    decided = await session.execute(
+        select(ContactDecision.verdict, ContactDecision.rule, func.count())
+        .where(ContactDecision.at > now - timedelta(days=1))
+        .group_by(ContactDecision.verdict, ContactDecision.rule)
+        .order_by(func.count().desc())
+    )
+    return {
+        "upcoming": [{"kind": kind.value, "count": count} for kind, count in upcoming],
+        "decided": [{"verdict": verdict, "rule": rule, "count": count} for verdict, rule, count in decided],
     }
 
 

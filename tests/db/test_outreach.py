@@ -34,6 +34,7 @@ from bot.domain.policy import load_policy
 from bot.gateway.replies import Purpose, Replies
 from bot.outreach.contact_policy import Verdict
 from bot.outreach.scheduler import LEASE, Scheduler
+from bot.people import console_view
 
 POLICY = load_policy(ROOT / "creditor.yml")
 SYDNEY = ZoneInfo("Australia/Sydney")
@@ -302,3 +303,19 @@ async def test_whatsapp_outside_the_window_needs_opt_in_and_telegram_needs_start
     assert (sent.verdict, sent.channel) == (Verdict.SEND, "whatsapp")
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(PlannedContact)) == 2
+
+
+async def test_the_console_shows_a_customers_contacts_and_supervisors_see_todays_plan(
+    db, catalog, channels, account
+):
+    scheduler = _scheduler(db, catalog, channels)
+    await scheduler.plan(_sydney(2027, 1, 5, 23, 0))
+    async with db.session() as session:
+        customer = await session.get(Customer, account.customer_id)
+        panel = await console_view._customer(session, customer)
+        today = (await console_view.supervisor_view(session, _sydney(2027, 1, 5, 23, 30)))["outreach"]
+    [contact] = panel["contacts"]
+    assert (contact["kind"], contact["status"], contact["rule"]) == ("first_contact", "planned", "AU.hours")
+    assert contact["at"] == _sydney(2027, 1, 6, 8, 0).isoformat()
+    assert today["upcoming"] == [{"kind": "first_contact", "count": 1}]
+    assert today["decided"] == [{"verdict": "defer", "rule": "AU.hours", "count": 1}]

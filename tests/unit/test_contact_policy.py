@@ -1,90 +1,53 @@
 """The contact policy: no decision lets the assistant speak first outside the rules.
 
-The properties check each decision against the rules table read on its own (contact_rules.yml),
-the `holidays` package and a plain count of the ledger, not against the policy's own helpers.
+The properties check each decision with an audit written apart from the policy
+(tests/contact_rules_audit.py), not with the policy's own helpers.
 """
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.outreach.contact_policy import (
-    RULES_FILE,
     ChannelState,
     Recipient,
     Verdict,
     decide,
     load_rules,
 )
+from tests.contact_rules_audit import broken_rule
 
-TABLE = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
 RULES = load_rules(default_caps={"week": 4, "month": 12})
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SMS = ChannelState("sms", configured=True, business_may_start=True)
 
 # Where customers live, with zones a number and an address could put them in.
 PLACES = {
-    "AU": (
-        ("NSW", "Australia/Sydney"),
-        ("WA", "Australia/Perth"),
-        ("SA", "Australia/Adelaide"),
-        ("QLD", "Australia/Brisbane"),
-    ),
-    "US": (
-        ("NY", "America/New_York"),
-        ("CA", "America/Los_Angeles"),
-        ("IL", "America/Chicago"),
-        ("AZ", "America/Phoenix"),
-        ("HI", "Pacific/Honolulu"),
-    ),
+    "AU": (("NSW", "Australia/Sydney"), ("WA", "Australia/Perth"), ("SA", "Australia/Adelaide"),
+           ("QLD", "Australia/Brisbane")),
+    "US": (("NY", "America/New_York"), ("CA", "America/Los_Angeles"), ("IL", "America/Chicago"),
+           ("AZ", "America/Phoenix"), ("HI", "Pacific/Honolulu")),
     "ID": ((None, "Asia/Jakarta"), (None, "Asia/Makassar"), (None, "Asia/Jayapura")),
     "PH": ((None, "Asia/Manila"),),
     "MY": ((None, "Asia/Kuala_Lumpur"),),
     "GB": (("ENG", "Europe/London"), ("SCT", "Europe/London")),
     "ES": ((None, "Europe/Madrid"), (None, "Atlantic/Canary")),
     "NZ": ((None, "Pacific/Auckland"),),
-}
-
-
-def _table_hours(jurisdiction: str) -> dict[int, tuple[time, time]]:
-    entry = TABLE.get(jurisdiction) or TABLE["default"]
-    hours = {}
-    for days, span in entry["hours"].items():
-        first, _, last = days.partition("-")
-        opens, closes = (time.fromisoformat(part) for part in span.split("-"))
-        for day in range(DAYS.index(first), DAYS.index(last or first) + 1):
-            hours[day] = (opens, closes)
-    return hours
+}  # fmt: skip
 
 
 def _breaks_a_rule(moment: datetime, recipient: Recipient, ledger: list[datetime]) -> str | None:
-    entry = TABLE.get(recipient.jurisdiction) or TABLE["default"]
-    hours = _table_hours(recipient.jurisdiction)
-    for zone in recipient.timezones:
-        local = moment.astimezone(ZoneInfo(zone))
-        window = hours.get(local.weekday())
-        if window is None or not window[0] <= local.time() < window[1]:
-            return f"outside the hours in {zone}: {local:%a %H:%M}"
-        if (
-            recipient.wished_hours
-            and not recipient.wished_hours[0] <= local.time() < recipient.wished_hours[1]
-        ):
-            return f"outside the customer's hours in {zone}"
-        if entry["holidays"] and recipient.jurisdiction in holidays.list_supported_countries():
-            calendar = holidays.country_holidays(recipient.jurisdiction, subdiv=recipient.region)
-            if local.date() in calendar:
-                return f"a holiday in {zone}: {calendar.get(local.date())}"
-    caps = entry.get("caps") or RULES.default_caps
-    if sum(1 for sent in ledger if moment - timedelta(days=7) < sent <= moment) >= caps["week"]:
-        return "over the weekly cap"
-    if sum(1 for sent in ledger if moment - timedelta(days=31) < sent <= moment) >= caps["month"]:
-        return "over the monthly cap"
-    return None
+    return broken_rule(
+        moment,
+        recipient.jurisdiction,
+        recipient.region,
+        recipient.timezones,
+        ledger,
+        RULES.default_caps,
+        wished=recipient.wished_hours,
+    )
 
 
 @st.composite

@@ -26,3 +26,11 @@ def test_each_replica_gets_its_own_port_and_sqlite_tracker_and_shares_a_server_s
     assert (
         "export CONCORD_RASA_PORT=6002 CONCORD_TRACKER_URL=sqlite:////srv/var/rasa_tracker_2.db;" in lines[-1]
     )
+
+
+def test_outreach_workers_get_processes_of_their_own_only_when_the_api_does_not_run_them():
+    embedded = Settings(_env_file=None, outreach_channels=["sms"])
+    assert not any(line.startswith("outreach") for line in procfile(embedded).read_text().splitlines())
+    apart = Settings(_env_file=None, outreach_channels=["sms"], outreach_in_api=False, outreach_workers=2)
+    workers = [line for line in procfile(apart).read_text().splitlines() if line.startswith("outreach")]
+    assert workers == [f"outreach_{n}: .venv/bin/python -m api.cli outreach-worker" for n in (0, 1)]

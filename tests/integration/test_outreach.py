@@ -1,0 +1,189 @@
+"""The assistant speaks first, on the real stack: the scheduler plans and queues a reminder, the
+api's outbox sends it to (a fake of) Twilio, and the customer's reply continues from it.
+
+The scheduler runs here, in the test, over the stack's database at a chosen moment (the api runs
+it only where CONCORD_OUTREACH_CHANNELS is set; the shared stack leaves it off so that the demo
+customers hear nothing during other tests)."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels import build_channels, senders
+from bot.config import ROOT, Settings
+from bot.db.models import Account, AccountStatus, Customer, Direction, Message, MessageStatus, Sender
+from bot.db.protection import protection
+from bot.db.types import utcnow
+from bot.domain.consent import opt_in
+from bot.domain.conversations import open_conversation
+from bot.domain.policy import load_policy
+from bot.gateway.replies import Replies
+from bot.outreach.contact_policy import Verdict
+from bot.outreach.scheduler import Scheduler
+from tests.integration.phone import Phone
+from tests.stack import (
+    TWILIO,
+    TWILIO_NUMBER,
+    TWILIO_TOKEN,
+    TWILIO_URL,
+    WHATSAPP_NUMBER,
+    WHATSAPP_TEMPLATE,
+    WHATSAPP_TEMPLATE_ES,
+    eventually,
+)
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+# A Wednesday morning in Sydney, inside every rule (and not a public holiday).
+MORNING = datetime(2027, 3, 10, 10, 0, tzinfo=SYDNEY).astimezone(UTC)
+BORN = date(1985, 6, 1)
+
+
+@pytest.fixture
+async def scheduler_for(stack, catalog):
+    channels = build_channels(
+        Settings(
+            twilio_account_sid="AC" + "0" * 32,
+            twilio_auth_token=TWILIO_TOKEN,
+            twilio_sms_from=TWILIO_NUMBER,
+            twilio_whatsapp_from=WHATSAPP_NUMBER,
+            twilio_api_url=TWILIO_URL,
+        )
+    )
+    database = stack.database()
+    templates = {"en": WHATSAPP_TEMPLATE, "es": WHATSAPP_TEMPLATE_ES}
+
+    def build(*enabled: str) -> Scheduler:
+        replies = Replies(catalog, channels)
+        return Scheduler(
+            database, load_policy(ROOT / "creditor.yml"), replies, senders(channels), list(enabled), templates
+        )
+
+    yield build
+    for channel in channels.values():
+        if hasattr(channel, "close"):
+            await channel.close()
+    await database.close()
+
+
+async def _past_due_customer(stack, phone: str, reference: str, language: str = "en") -> None:
+    """A customer whose account fell due a week before MORNING."""
+    database = stack.database()
+    try:
+        async with database.transaction() as session:
+            customer = Customer(
+                full_name="Sam Carter",
+                given_name="Sam",
+                date_of_birth_digest=protection().birth_digest(BORN),
+                phone_e164=phone,
+                language=language,
+                locale="en_AU",
+                timezone="Australia/Sydney",
+                jurisdiction="AU",
+                region="NSW",
+            )
+            session.add(customer)
+            await session.flush()
+            session.add(
+                Account(
+                    customer_id=customer.id,
+                    reference=reference,
+                    product="Mobile plan",
+                    currency="AUD",
+                    balance_minor=60_000,
+                    overdue_minor=15_000,
+                    minimum_payment_minor=5_000,
+                    due_date=(MORNING - timedelta(days=7)).date(),
+                    status=AccountStatus.PAST_DUE,
+                )
+            )
+    finally:
+        await database.close()
+
+
+async def test_a_reminder_goes_out_by_sms_and_replying_2_leads_to_plan_options(stack, catalog, scheduler_for):
+    await _past_due_customer(stack, "+61298761001", "CN-770001")
+    scheduler = scheduler_for("sms")
+    await scheduler.plan(MORNING)
+    outcomes = await scheduler.send_due(MORNING)
+    assert [(o.verdict, o.channel) for o in outcomes] == [(Verdict.SEND, "sms")]
+
+    phone = Phone(stack, "+61298761001")
+    [reminder] = await phone.replies_until(lambda texts: len(texts) >= 1)
+    assert reminder.startswith("Hi, this is the automated assistant for")
+    assert "Reply STOP to stop messages." in reminder and reminder.endswith(
+        "1. Pay now\n2. Set up a payment plan"
+    )
+
+    phone.text("2")  # the reminder's second option
+    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_ask_account_reference", "en").text)
+    phone.text("CN-770001")
+    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_ask_date_of_birth", "en").text)
+    phone.text(BORN.strftime("%d/%m/%Y"))
+    await phone.replies_until(lambda r: r[-1].endswith("1. Weekly\n2. Fortnightly\n3. Monthly"))
+
+    # Planning and sending again sends nothing more: the occasion was met.
+    await scheduler.plan(MORNING + timedelta(hours=1))
+    assert await scheduler.send_due(MORNING + timedelta(hours=1)) == []
+
+
+async def test_nothing_goes_to_a_number_that_texted_stop(stack, scheduler_for):
+    await _past_due_customer(stack, "+61298761002", "CN-770002")
+    phone = Phone(stack, "+61298761002")
+    phone.text("STOP")
+    await phone.replies_until(lambda texts: len(texts) >= 1)  # the one confirmation
+    scheduler = scheduler_for("sms")
+    [planned] = await scheduler.plan(MORNING)
+    assert (planned.verdict, planned.rule) == (Verdict.NEVER, "suppressed.opted_out")
+    assert await scheduler.send_due(MORNING) == []
+    assert len(TWILIO.to("+61298761002")) == 1
+
+
+async def _wrote_on_whatsapp_long_ago(stack, phone: str) -> None:
+    database = stack.database()
+    try:
+        async with database.transaction() as session:
+            customer_id = await session.scalar(select(Customer.id).where(Customer.phone_e164 == phone))
+            conversation = await open_conversation(session, "whatsapp", phone, "es")
+            conversation.customer_id = customer_id
+            session.add(
+                Message(
+                    conversation_id=conversation.id,
+                    direction=Direction.INBOUND,
+                    sender=Sender.CUSTOMER,
+                    channel="whatsapp",
+                    text="hola",
+                    status=MessageStatus.ANSWERED,
+                    created_at=utcnow() - timedelta(days=3),
+                )
+            )
+            await opt_in(session, "whatsapp", phone, customer_id)
+    finally:
+        await database.close()
+
+
+async def test_whatsapp_outside_the_window_goes_as_the_customers_language_template_and_only_with_opt_in(
+    stack, scheduler_for
+):
+    await _past_due_customer(stack, "+61298761003", "CN-770003", language="es")
+    scheduler = scheduler_for("whatsapp")
+    [planned] = await scheduler.plan(MORNING)
+    assert (planned.verdict, planned.rule) == (Verdict.NEVER, "channel.whatsapp.no_opt_in")
+
+    await _wrote_on_whatsapp_long_ago(stack, "+61298761003")
+    database = stack.database()
+    try:
+        async with database.transaction() as session:  # the next due date passed unpaid
+            account = await session.scalar(select(Account).where(Account.reference == "CN-770003"))
+            account.due_date += timedelta(days=1)
+    finally:
+        await database.close()
+    await scheduler.plan(MORNING)
+    [sent] = await scheduler.send_due(MORNING)
+    assert (sent.verdict, sent.channel) == (Verdict.SEND, "whatsapp")
+    [message] = await eventually(lambda: TWILIO.to("whatsapp:+61298761003"), lambda r: len(r) >= 1)
+    [request] = [m for m in TWILIO.sent if m["To"] == "whatsapp:+61298761003"]
+    assert request["ContentSid"] == WHATSAPP_TEMPLATE_ES and "Body" not in request
+    assert "STOP" in json.loads(request["ContentVariables"])["1"]
