@@ -485,7 +485,7 @@ class PlannedContact(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # after this it would make no sense
     status: Mapped[ContactStatus] = mapped_column(_enum(ContactStatus), default=ContactStatus.PLANNED)
-    rule: Mapped[str | None] = mapped_column(String(64))  # what the latest decision rested on
+    rule: Mapped[str | None] = mapped_column(String(160))  # what the latest decision rested on
     channel: Mapped[str | None] = mapped_column(String(16))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -501,7 +501,7 @@ class ContactDecision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     planned_contact_id: Mapped[int] = mapped_column(ForeignKey("planned_contacts.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    verdict: Mapped[str] = mapped_column(String(8))  # send, defer, never
-    rule: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(8))  # planned, send, defer, never
+    rule: Mapped[str] = mapped_column(String(160))
     channel: Mapped[str | None] = mapped_column(String(16))
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -201,10 +201,18 @@ async def still_holds(session: AsyncSession, planned: PlannedContact) -> bool:
             Arrangement.account_id == account.id, Arrangement.status.in_(_STANDING)
         )
         return account.status == AccountStatus.PAST_DUE and not await session.scalar(agreed.exists().select())
-    instalment = await session.get(Instalment, planned.instalment_id)
+    found = (
+        await session.execute(
+            select(Instalment.status, Instalment.due_date, Arrangement.status)
+            .join(Arrangement, Arrangement.id == Instalment.arrangement_id)
+            .where(Instalment.id == planned.instalment_id)
+        )
+    ).one_or_none()
+    if found is None:
+        return False
+    status, due_date, arrangement_status = found
     return (
-        instalment is not None
-        and instalment.status != InstalmentStatus.PAID
-        and instalment.arrangement.status == ArrangementStatus.ACTIVE
-        and planned.occasion.endswith(f":{instalment.due_date}")
+        status != InstalmentStatus.PAID
+        and arrangement_status == ArrangementStatus.ACTIVE
+        and planned.occasion.endswith(f":{due_date}")
     )

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import SendingChannel
@@ -39,9 +39,9 @@ from bot.outreach.contact_policy import ContactRules, Decision, Verdict, decide,
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-# Occasions are whole days in the customer's time, planned up to a day ahead: planning hourly
-# misses none, and a pass of the sender costs little between plannings.
-PLAN_EVERY = timedelta(hours=1)
+# Occasions are whole days in the customer's time, planned up to a day ahead: planning every few
+# hours misses none (a contact due the day after an account falls past due is planned in time).
+PLAN_EVERY = timedelta(hours=3)
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,13 @@ class Scheduler:
             self.on_sent()
         return outcomes
 
+    async def next_due(self) -> datetime | None:
+        """When the earliest planned contact falls due (None: nothing is planned)."""
+        async with self.db.session() as session:
+            return await session.scalar(
+                select(func.min(PlannedContact.due_at)).where(PlannedContact.status == ContactStatus.PLANNED)
+            )
+
     async def _claim(self, now: datetime, limit: int) -> list[tuple[int, datetime]]:
         """Due rows nobody holds, each taken with a compare-and-set: on SQLite (no row locks) two
         workers may see the same rows, but only one sets the lease."""
@@ -162,8 +169,13 @@ class Scheduler:
     async def _consider(
         self, session: AsyncSession, row: PlannedContact, at: datetime, send: bool
     ) -> Outcome:
-        account = await session.get(Account, row.account_id)
-        customer = await session.get(Customer, account.customer_id)
+        account, customer = (
+            await session.execute(
+                select(Account, Customer)
+                .join(Customer, Customer.id == Account.customer_id)
+                .where(Account.id == row.account_id)
+            )
+        ).one()
         if at > row.expires_at:
             return self._skip(session, row, at, "expired")
         if not await cadence.still_holds(session, row):
@@ -231,7 +243,7 @@ class Scheduler:
                 planned_contact_id=row.id,
                 at=at,
                 verdict=decision.verdict.value,
-                rule=decision.rule[:64],
+                rule=decision.rule[:160],
                 channel=channel,
                 not_before=decision.not_before,
             )
@@ -240,4 +252,4 @@ class Scheduler:
 
     def _skip(self, session: AsyncSession, row: PlannedContact, at: datetime, rule: str) -> Outcome:
         row.status = ContactStatus.SKIPPED
-        return self._log(session, row, at, Decision(Verdict.NEVER, rule[:64]), None)
+        return self._log(session, row, at, Decision(Verdict.NEVER, rule[:160]), None)

@@ -239,7 +239,8 @@ async def test_australias_weekly_cap_holds_across_channels(db, catalog, channels
     assert ("defer", "AU.cap.week") in await _decisions(db)
 
 
-async def test_a_reminder_for_an_instalment_paid_meanwhile_is_not_sent(db, catalog, channels, account):
+async def _promise_for_friday_15th(db, account) -> None:
+    """Mia brought the account up to date with a promise to pay on Friday 15 January."""
     async with db.transaction() as session:
         session.add(
             Arrangement(
@@ -252,6 +253,10 @@ async def test_a_reminder_for_an_instalment_paid_meanwhile_is_not_sent(db, catal
             )
         )
         (await session.get(Account, account.id)).status = AccountStatus.CURRENT
+
+
+async def test_a_reminder_for_an_instalment_paid_meanwhile_is_not_sent(db, catalog, channels, account):
+    await _promise_for_friday_15th(db, account)
     scheduler = _scheduler(db, catalog, channels)
     [planned] = await scheduler.plan(_sydney(2027, 1, 13, 6, 0))
     async with db.transaction() as session:
@@ -261,18 +266,7 @@ async def test_a_reminder_for_an_instalment_paid_meanwhile_is_not_sent(db, catal
 
 
 async def test_a_promise_not_kept_gets_one_kind_follow_up(db, catalog, channels, account):
-    async with db.transaction() as session:
-        session.add(
-            Arrangement(
-                account_id=account.id,
-                kind=ArrangementKind.PROMISE,
-                status=ArrangementStatus.ACTIVE,
-                total_minor=12_900,
-                currency="AUD",
-                instalments=[Instalment(sequence=1, due_date=date(2027, 1, 15), amount_minor=12_900)],
-            )
-        )
-        (await session.get(Account, account.id)).status = AccountStatus.CURRENT
+    await _promise_for_friday_15th(db, account)
     scheduler = _scheduler(db, catalog, channels)
     await scheduler.plan(_sydney(2027, 1, 18, 9, 0))  # the Monday after the promised Friday
     [outcome] = await scheduler.send_due(_sydney(2027, 1, 18, 9, 0))

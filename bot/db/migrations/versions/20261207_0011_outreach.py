@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column('due_at', UTCDateTime(), nullable=False),
         sa.Column('expires_at', UTCDateTime(), nullable=False),
         sa.Column('status', sa.String(length=24), nullable=False),
-        sa.Column('rule', sa.String(length=64), nullable=True),
+        sa.Column('rule', sa.String(length=160), nullable=True),
         sa.Column('channel', sa.String(length=16), nullable=True),
         sa.Column('message_id', sa.Integer(), sa.ForeignKey('messages.id'), nullable=True),
         sa.Column('sent_at', UTCDateTime(), nullable=True),
@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column('planned_contact_id', sa.Integer(), sa.ForeignKey('planned_contacts.id'), nullable=False),
         sa.Column('at', UTCDateTime(), nullable=False),
         sa.Column('verdict', sa.String(length=8), nullable=False),
-        sa.Column('rule', sa.String(length=64), nullable=False),
+        sa.Column('rule', sa.String(length=160), nullable=False),
         sa.Column('channel', sa.String(length=16), nullable=True),
         sa.Column('not_before', UTCDateTime(), nullable=True),
     )
