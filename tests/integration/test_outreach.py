@@ -3,7 +3,8 @@ api's outbox sends it to (a fake of) Twilio, and the customer's reply continues 
 
 The scheduler runs here, in the test, over the stack's database at a chosen moment (the api runs
 it only where CONCORD_OUTREACH_CHANNELS is set; the shared stack leaves it off so that the demo
-customers hear nothing during other tests)."""
+customers hear nothing during other tests). For the same reason each test plans its own
+customer's first contact as the cadence would (tests/db/test_outreach.py plans from the cadence)."""
 
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +15,18 @@ from sqlalchemy import select
 
 from bot.channels import build_channels, senders
 from bot.config import ROOT, Settings
-from bot.db.models import Account, AccountStatus, Customer, Direction, Message, MessageStatus, Sender
+from bot.db.models import (
+    Account,
+    AccountStatus,
+    ContactKind,
+    ContactStatus,
+    Customer,
+    Direction,
+    Message,
+    MessageStatus,
+    PlannedContact,
+    Sender,
+)
 from bot.db.protection import protection
 from bot.db.types import utcnow
 from bot.domain.consent import opt_in
@@ -69,7 +81,8 @@ async def scheduler_for(stack, catalog):
 
 
 async def _past_due_customer(stack, phone: str, reference: str, language: str = "en") -> None:
-    """A customer whose account fell due a week before MORNING."""
+    """A customer whose account fell due a week before MORNING, and the first contact the
+    cadence plans for them."""
     database = stack.database()
     try:
         async with database.transaction() as session:
@@ -86,27 +99,40 @@ async def _past_due_customer(stack, phone: str, reference: str, language: str = 
             )
             session.add(customer)
             await session.flush()
-            session.add(
-                Account(
-                    customer_id=customer.id,
-                    reference=reference,
-                    product="Mobile plan",
-                    currency="AUD",
-                    balance_minor=60_000,
-                    overdue_minor=15_000,
-                    minimum_payment_minor=5_000,
-                    due_date=(MORNING - timedelta(days=7)).date(),
-                    status=AccountStatus.PAST_DUE,
-                )
+            account = Account(
+                customer_id=customer.id,
+                reference=reference,
+                product="Mobile plan",
+                currency="AUD",
+                balance_minor=60_000,
+                overdue_minor=15_000,
+                minimum_payment_minor=5_000,
+                due_date=(MORNING - timedelta(days=7)).date(),
+                status=AccountStatus.PAST_DUE,
             )
+            session.add(account)
+            await session.flush()
+            await _plan_first_contact(session, account)
     finally:
         await database.close()
+
+
+async def _plan_first_contact(session, account: Account) -> None:
+    session.add(
+        PlannedContact(
+            account_id=account.id,
+            kind=ContactKind.FIRST_CONTACT,
+            occasion=f"first_contact:{account.id}:{account.due_date}",
+            due_at=MORNING - timedelta(days=6),
+            expires_at=MORNING + timedelta(days=4),
+            status=ContactStatus.PLANNED,
+        )
+    )
 
 
 async def test_a_reminder_goes_out_by_sms_and_replying_2_leads_to_plan_options(stack, catalog, scheduler_for):
     await _past_due_customer(stack, "+61298761001", "CN-770001")
     scheduler = scheduler_for("sms")
-    await scheduler.plan(MORNING)
     outcomes = await scheduler.send_due(MORNING)
     assert [(o.verdict, o.channel) for o in outcomes] == [(Verdict.SEND, "sms")]
 
@@ -123,10 +149,7 @@ async def test_a_reminder_goes_out_by_sms_and_replying_2_leads_to_plan_options(s
     await phone.replies_until(lambda r: r[-1] == catalog.render("utter_ask_date_of_birth", "en").text)
     phone.text(BORN.strftime("%d/%m/%Y"))
     await phone.replies_until(lambda r: r[-1].endswith("1. Weekly\n2. Fortnightly\n3. Monthly"))
-
-    # Planning and sending again sends nothing more: the occasion was met.
-    await scheduler.plan(MORNING + timedelta(hours=1))
-    assert await scheduler.send_due(MORNING + timedelta(hours=1)) == []
+    assert await scheduler.send_due(MORNING + timedelta(hours=1)) == []  # sent once
 
 
 async def test_nothing_goes_to_a_number_that_texted_stop(stack, scheduler_for):
@@ -134,10 +157,8 @@ async def test_nothing_goes_to_a_number_that_texted_stop(stack, scheduler_for):
     phone = Phone(stack, "+61298761002")
     phone.text("STOP")
     await phone.replies_until(lambda texts: len(texts) >= 1)  # the one confirmation
-    scheduler = scheduler_for("sms")
-    [planned] = await scheduler.plan(MORNING)
-    assert (planned.verdict, planned.rule) == (Verdict.NEVER, "suppressed.opted_out")
-    assert await scheduler.send_due(MORNING) == []
+    [skipped] = await scheduler_for("sms").send_due(MORNING)
+    assert (skipped.verdict, skipped.rule) == (Verdict.NEVER, "suppressed.opted_out")
     assert len(TWILIO.to("+61298761002")) == 1
 
 
@@ -169,8 +190,8 @@ async def test_whatsapp_outside_the_window_goes_as_the_customers_language_templa
 ):
     await _past_due_customer(stack, "+61298761003", "CN-770003", language="es")
     scheduler = scheduler_for("whatsapp")
-    [planned] = await scheduler.plan(MORNING)
-    assert (planned.verdict, planned.rule) == (Verdict.NEVER, "channel.whatsapp.no_opt_in")
+    [skipped] = await scheduler.send_due(MORNING)
+    assert (skipped.verdict, skipped.rule) == (Verdict.NEVER, "channel.whatsapp.no_opt_in")
 
     await _wrote_on_whatsapp_long_ago(stack, "+61298761003")
     database = stack.database()
@@ -178,9 +199,9 @@ async def test_whatsapp_outside_the_window_goes_as_the_customers_language_templa
         async with database.transaction() as session:  # the next due date passed unpaid
             account = await session.scalar(select(Account).where(Account.reference == "CN-770003"))
             account.due_date += timedelta(days=1)
+            await _plan_first_contact(session, account)
     finally:
         await database.close()
-    await scheduler.plan(MORNING)
     [sent] = await scheduler.send_due(MORNING)
     assert (sent.verdict, sent.channel) == (Verdict.SEND, "whatsapp")
     [message] = await eventually(lambda: TWILIO.to("whatsapp:+61298761003"), lambda r: len(r) >= 1)
