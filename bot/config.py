@@ -5,10 +5,14 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# Channels on which the assistant may start a conversation (bot.outreach).
+OUTREACH_CHANNELS = ("sms", "whatsapp", "telegram")
 
 
 class Settings(BaseSettings):
@@ -113,6 +117,18 @@ class Settings(BaseSettings):
     verification_max_failures: int = Field(default=3, ge=1)
     verification_lock_minutes: int = Field(default=30, ge=1)
     verification_alert_failures: int = Field(default=5, ge=1)
+
+    @field_validator("outreach_channels")
+    @classmethod
+    def _channels_that_can_speak_first(cls, channels: list[str]) -> list[str]:
+        if unknown := [name for name in channels if name not in OUTREACH_CHANNELS]:
+            raise ValueError(
+                f"{', '.join(unknown)}: outreach goes by {', '.join(OUTREACH_CHANNELS)} only "
+                "(nobody can be reached on the web chat before they open it)"
+            )
+        if len(set(channels)) != len(channels):
+            raise ValueError("each channel once, in order of preference")
+        return channels
 
     def rasa_base_url(self) -> str:
         return self.rasa_base_urls()[0]

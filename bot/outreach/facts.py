@@ -112,8 +112,8 @@ async def routes(
     found = []
     for name in enabled:
         sender = senders.get(name)
-        if name not in addresses:
-            state = ChannelState(name, configured=sender is not None, business_may_start=False)
+        if name not in addresses:  # not set up in this deployment, or a channel nobody can be reached on
+            state = ChannelState(name, configured=sender is not None, business_may_start=sender is None)
             found.append(Route(state, None))
             continue
         address, allows, consent = addresses[name], sender.allows, consents.get(name)

@@ -313,3 +313,19 @@ async def test_the_console_shows_a_customers_contacts_and_supervisors_see_todays
     assert contact["at"] == _sydney(2027, 1, 6, 8, 0).isoformat()
     assert today["upcoming"] == [{"kind": "first_contact", "count": 1}]
     assert today["decided"] == [{"verdict": "defer", "rule": "AU.hours", "count": 1}]
+
+
+async def test_a_channel_switched_on_for_outreach_but_not_set_up_is_named_as_off(db, catalog, account):
+    without_whatsapp = build_channels(
+        Settings(twilio_account_sid="AC" + "0" * 32, twilio_auth_token="t", twilio_sms_from="+61400000000")
+    )
+    try:
+        scheduler = Scheduler(
+            db, POLICY, Replies(catalog, without_whatsapp), senders(without_whatsapp), ["whatsapp"], {}
+        )
+        [outcome] = await scheduler.plan(_sydney(2027, 1, 6, 9, 0))
+    finally:
+        for channel in without_whatsapp.values():
+            if hasattr(channel, "close"):
+                await channel.close()
+    assert (outcome.verdict, outcome.rule) == (Verdict.NEVER, "channel.whatsapp.off")

@@ -1,6 +1,8 @@
 """Settings that keep Concord closed by default."""
 
+import pytest
 from cryptography.fernet import Fernet
+from pydantic import ValidationError
 
 from bot.config import Settings
 
@@ -32,3 +34,11 @@ def test_the_refusal_says_how_to_make_each_missing_secret():
     assert "Set CONCORD_SECRET_KEY to a long random value" in said
     assert "python -m api.cli new-data-key" in said and "CONCORD_DATA_KEYS to" in said
     assert "CONCORD_DATA_KEYS" not in refusal(["CONCORD_RASA_TOKEN"])
+
+
+def test_outreach_channels_are_checked_when_the_settings_are_read():
+    assert Settings(_env_file=None).outreach_channels == []  # the assistant never speaks first unless told
+    with pytest.raises(ValidationError, match="nobody can be reached on the web chat"):
+        Settings(_env_file=None, outreach_channels=["sms", "web"])
+    with pytest.raises(ValidationError, match="each channel once"):
+        Settings(_env_file=None, outreach_channels=["sms", "sms"])
