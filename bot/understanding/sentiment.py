@@ -42,16 +42,13 @@ TREND_WINDOW = 5
 def load() -> TextClassifier:
     """The model, built once per process (call it at start-up so no message waits for it)."""
     examples = labelled_examples(ROOT / "data" / "sentiment")
+    share = EVERYDAY_PER_LANGUAGE // len(EVERYDAY_INTENTS)
     for language_dir in sorted((ROOT / "data" / "nlu").iterdir()):
-        everyday = [
-            text
-            for intent, texts in sorted(examples_by_intent(language_dir).items())
-            if intent in EVERYDAY_INTENTS
-            for text in texts
-        ]
-        # Spread over every intent rather than the first few.
-        step = max(1, len(everyday) // EVERYDAY_PER_LANGUAGE)
-        examples[NEUTRAL] += everyday[::step][:EVERYDAY_PER_LANGUAGE]
+        # The same share from every intent, spread over its examples: an intent that gains many
+        # examples (short yeses and noes) does not crowd out the others.
+        for intent, texts in sorted(examples_by_intent(language_dir).items()):
+            if intent in EVERYDAY_INTENTS:
+                examples[NEUTRAL] += texts[:: max(1, len(texts) // share)][:share]
     return TextClassifier(
         {label: [t.casefold() for t in texts] for label, texts in examples.items()}, class_weight="balanced"
     )
