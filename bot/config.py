@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     # Conversations quiet for longer than this are erased by `python -m api.cli purge`.
     retention_days: float = Field(default=730, gt=0)
-    # How long a deep link (`make telegram-link`) stays good; the first chat to open it owns it.
+    # How long a deep link (`python -m api.cli telegram-link`) stays good; the first chat to open it owns it.
     deep_link_days: float = Field(default=7, gt=0)
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)

@@ -81,6 +81,16 @@ async def recent_buttons(
     return [button for buttons in rows for button in buttons or []]
 
 
+async def latest_purpose(session: AsyncSession, conversation_id: str) -> str | None:
+    """Why the latest outbound message was sent (bot.gateway.replies.Purpose), if it says."""
+    return await session.scalar(
+        select(Message.purpose)
+        .where(Message.conversation_id == conversation_id, Message.direction == "outbound")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
 async def get_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
     return await session.get(Conversation, conversation_id)
 

@@ -6,6 +6,7 @@ state allows (a keyword, an opt-out, care, a waiting person); what is left is th
 """
 
 import asyncio
+import json
 import logging
 import weakref
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from bot.domain.accounts import customer_with_phone, e164
 from bot.domain.conversations import (
     CHOSEN_LANGUAGE_SOURCES,
     conversation_for_address,
+    latest_purpose,
     recent_buttons,
     set_language,
 )
@@ -32,10 +34,11 @@ from bot.domain.policy import CreditorPolicy
 from bot.gateway import care
 from bot.gateway.assistant import AssistantUnavailable, RasaClient
 from bot.gateway.customer_state import CustomerState, Decision, Timing
-from bot.gateway.replies import Replies
+from bot.gateway.replies import Purpose, Replies
 from bot.gateway.turn import AssistantTurn, as_words
 from bot.i18n import Catalog
 from bot.understanding import sentiment, vulnerability
+from bot.understanding.dates import date_alone
 from bot.understanding.language import SURE, LanguageDetector, next_language
 
 log = logging.getLogger(__name__)
@@ -198,8 +201,19 @@ class Gateway:
                 pressed = inbound.text in {button["payload"] for button in offered}
                 return replace(inbound, interpreted=inbound.text) if pressed else inbound
             buttons = await recent_buttons(session, inbound.conversation_id, messages=1)
-        picked = chosen_option(inbound.text, buttons)
-        return replace(inbound, interpreted=picked) if picked else inbound
+            if picked := chosen_option(inbound.text, buttons):
+                return replace(inbound, interpreted=picked)
+            if await latest_purpose(session, inbound.conversation_id) == Purpose.OUTREACH:
+                conversation = await session.get(Conversation, inbound.conversation_id)
+                when = date_alone(inbound.text, conversation.language, utcnow().date(), self.catalog)
+                if when is not None:
+                    # "Next Friday" in answer to a reminder the assistant started (which the
+                    # assistant's own history does not hold): a payment on that day. The words go
+                    # as said; the request reads them once it knows whose account it is.
+                    return replace(
+                        inbound, interpreted="/request_extension" + json.dumps({"date": inbound.text})
+                    )
+        return inbound
 
     async def answer_pending(self) -> dict[str, list[Message]]:
         """Answer every message that is waiting; returns the new replies per conversation."""

@@ -101,6 +101,17 @@ def find_date(text: str, language: str, today: date, catalog: Catalog) -> date |
     return None
 
 
+def date_alone(text: str, language: str, today: date, catalog: Catalog) -> date | None:
+    """The date a reply says when it says nothing else ("next Friday", "on the 15th", "Jumat
+    depan"): a reply to a question that did not ask for a date is read against what was asked."""
+    span = catalog.without("date_filler", text, language).strip(" ?.!,")
+    if not span or _not_a_date_alone(span, language, catalog):
+        return None
+    return parse_future_date(text, language, today, catalog) or parse_future_date(
+        span, language, today, catalog
+    )
+
+
 def _not_a_date_alone(span: str, language: str, catalog: Catalog) -> bool:
     """A bare number without a day word, or a word of one or two letters ("we" is no Wednesday)."""
     if len(span) <= 2 and span.isalpha():

@@ -35,6 +35,7 @@ from bot.domain.policy import load_policy
 from bot.gateway.replies import Replies
 from bot.outreach.contact_policy import Verdict
 from bot.outreach.scheduler import Scheduler
+from bot.understanding.dates import date_alone
 from tests.integration.phone import Phone
 from tests.stack import (
     TWILIO,
@@ -208,3 +209,21 @@ async def test_whatsapp_outside_the_window_goes_as_the_customers_language_templa
     [request] = [m for m in TWILIO.sent if m["To"] == "whatsapp:+61298761003"]
     assert request["ContentSid"] == WHATSAPP_TEMPLATE_ES and "Body" not in request
     assert "STOP" in json.loads(request["ContentVariables"])["1"]
+
+
+async def test_a_day_said_in_answer_to_a_reminder_is_read_as_a_payment_on_that_day(
+    stack, catalog, scheduler_for
+):
+    await _past_due_customer(stack, "+61298761004", "CN-770004")
+    [sent] = await scheduler_for("sms").send_due(MORNING)
+    assert sent.verdict == Verdict.SEND
+    phone = Phone(stack, "+61298761004")
+    await phone.replies_until(lambda texts: len(texts) >= 1)
+    phone.text("next Friday")  # not an option: a day, in answer to the reminder
+    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_ask_account_reference", "en").text)
+    phone.text("CN-770004")
+    await phone.replies_until(lambda r: r[-1] == catalog.render("utter_ask_date_of_birth", "en").text)
+    phone.text(BORN.strftime("%d/%m/%Y"))
+    friday = date_alone("next Friday", "en", datetime.now(SYDNEY).date(), catalog)
+    on_friday = f"To confirm: you'll pay $150.00 by {friday.day} {friday:%B %Y}. Shall I note that?"
+    await phone.replies_until(lambda r: r[-1].startswith(on_friday))

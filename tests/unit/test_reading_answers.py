@@ -8,7 +8,7 @@ from bot.config import ROOT
 from bot.domain.money import Money
 from bot.i18n import Catalog
 from bot.understanding.amounts import mentions_money, names_other_currency, parse_amount, parse_count
-from bot.understanding.dates import date_ending, find_date, parse_future_date
+from bot.understanding.dates import date_alone, date_ending, find_date, parse_future_date
 
 MONDAY = date(2026, 11, 23)
 
@@ -294,3 +294,21 @@ def test_an_amount_in_another_currency_is_never_taken_as_the_accounts(said, curr
 )
 def test_the_accounts_own_currency_named_in_the_customers_language_is_the_accounts(said, currency):
     assert not names_other_currency(said, currency)  # 澳元 is Australian dollars, not yuan (元)
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "alone"),
+    [
+        ("next Friday", "en", True),
+        ("on the 28th", "en", True),
+        ("Jumat depan", "id", True),
+        ("el viernes", "es", True),
+        ("来週の金曜日", "ja", True),
+        ("15", "en", False),  # an option's number, or an amount
+        ("20 bucks", "en", False),
+        ("yes", "en", False),
+        ("what is this about", "en", False),
+    ],
+)
+def test_a_reply_that_is_only_a_date_is_told_apart(words, typed, language, alone):
+    assert (date_alone(typed, language, MONDAY, words) is not None) is alone
