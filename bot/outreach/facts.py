@@ -6,13 +6,14 @@ from datetime import datetime, time, timedelta
 
 import phonenumbers
 from phonenumbers import timezone as number_zones
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import SendingChannel
 from bot.db.models import (
     Account,
     AccountStatus,
+    Case,
     Consent,
     ContactStatus,
     Conversation,
@@ -50,7 +51,16 @@ def possible_zones(home: str, phone: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(zones))
 
 
-def recipient(customer: Customer, account: Account) -> Recipient:
+async def recipient(session: AsyncSession, customer: Customer, account: Account) -> Recipient:
+    # A dispute or a payment claim said from the customer's number before anyone was identified
+    # pauses no account (it may not be theirs), but nothing is started while a person looks at it.
+    cases = await session.scalars(
+        select(Case.kind)
+        .join(Conversation, Conversation.id == Case.conversation_id)
+        .where(
+            Case.status == "open", or_(Case.account_id == account.id, Conversation.customer_id == customer.id)
+        )
+    )
     suppressed = [
         reason
         for reason in (
@@ -59,6 +69,7 @@ def recipient(customer: Customer, account: Account) -> Recipient:
             account.status.value
             if account.status in (AccountStatus.RECALLED, AccountStatus.CLOSED)
             else None,
+            *(kind.value for kind in cases),
         )
         if reason
     ]

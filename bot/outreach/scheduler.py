@@ -180,7 +180,7 @@ class Scheduler:
             return self._skip(session, row, at, "expired")
         if not await cadence.still_holds(session, row):
             return self._skip(session, row, at, "no_longer_applies")
-        recipient = facts.recipient(customer, account)
+        recipient = await facts.recipient(session, customer, account)
         ledger = await facts.ledger(session, account.id, at)
         routes = await facts.routes(session, customer, self.senders, self.channels, self.templates, at)
         if not routes:

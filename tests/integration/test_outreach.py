@@ -36,8 +36,12 @@ from bot.gateway.replies import Replies
 from bot.outreach.contact_policy import Verdict
 from bot.outreach.scheduler import Scheduler
 from bot.understanding.dates import date_alone
+from tests.integration.customers import deep_link, query
 from tests.integration.phone import Phone
+from tests.integration.telegram_chat import TelegramChat
 from tests.stack import (
+    TELEGRAM_TOKEN,
+    TELEGRAM_URL,
     TWILIO,
     TWILIO_NUMBER,
     TWILIO_TOKEN,
@@ -63,6 +67,8 @@ async def scheduler_for(stack, catalog):
             twilio_sms_from=TWILIO_NUMBER,
             twilio_whatsapp_from=WHATSAPP_NUMBER,
             twilio_api_url=TWILIO_URL,
+            telegram_bot_token=TELEGRAM_TOKEN,
+            telegram_api_url=TELEGRAM_URL,
         )
     )
     database = stack.database()
@@ -227,3 +233,53 @@ async def test_a_day_said_in_answer_to_a_reminder_is_read_as_a_payment_on_that_d
     friday = date_alone("next Friday", "en", datetime.now(SYDNEY).date(), catalog)
     on_friday = f"To confirm: you'll pay $150.00 by {friday.day} {friday:%B %Y}. Shall I note that?"
     await phone.replies_until(lambda r: r[-1].startswith(on_friday))
+
+
+async def _customer_id(stack, phone: str) -> int:
+    [customer_id] = await query(stack, select(Customer.id).where(Customer.phone_e164 == phone))
+    return customer_id
+
+
+async def test_telegram_carries_a_reminder_only_once_the_customer_pressed_start(
+    stack, catalog, scheduler_for
+):
+    await _past_due_customer(stack, "+61298761005", "CN-770005")
+    scheduler = scheduler_for("telegram")
+    [skipped] = await scheduler.send_due(MORNING)
+    assert (skipped.verdict, skipped.rule) == (Verdict.NEVER, "channel.telegram.not_started")
+
+    chat = TelegramChat(stack, 5_770, name="Sam")
+    chat.say(f"/start {await deep_link(stack, await _customer_id(stack, '+61298761005'))}")
+    await chat.replies_until(lambda r: len(r) >= 1)  # the greeting
+    database = stack.database()
+    try:
+        async with database.transaction() as session:  # the next due date passed unpaid
+            account = await session.scalar(select(Account).where(Account.reference == "CN-770005"))
+            account.due_date += timedelta(days=1)
+            await _plan_first_contact(session, account)
+    finally:
+        await database.close()
+    [sent] = await scheduler.send_due(MORNING)
+    assert (sent.verdict, sent.channel) == (Verdict.SEND, "telegram")
+    reminder = (await chat.replies_until(lambda r: len(r) >= 2))[-1]
+    assert reminder["text"].startswith("Hi, this is the automated assistant for")
+    titles = [row[0]["text"] for row in reminder["reply_markup"]["inline_keyboard"]]
+    assert titles == ["Pay now", "Set up a payment plan"]
+
+
+async def test_nothing_goes_to_a_customer_who_disputed_the_account_or_is_paused_for_care(
+    stack, scheduler_for
+):
+    await _past_due_customer(stack, "+61298761006", "CN-770006")
+    phone = Phone(stack, "+61298761006")
+    phone.text("this isn't my debt, I never had this account")
+    await phone.replies_until(lambda texts: len(texts) >= 1)
+    [skipped] = await scheduler_for("sms").send_due(MORNING)
+    assert (skipped.verdict, skipped.rule) == (Verdict.NEVER, "suppressed.dispute")
+
+    await _past_due_customer(stack, "+61298761007", "CN-770007")
+    other = Phone(stack, "+61298761007")
+    other.text("my husband passed away last week and I can't think about bills")
+    await other.replies_until(lambda texts: len(texts) >= 1)
+    [skipped] = await scheduler_for("sms").send_due(MORNING)
+    assert (skipped.verdict, skipped.rule) == (Verdict.NEVER, "suppressed.bereavement")
