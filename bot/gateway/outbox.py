@@ -139,9 +139,22 @@ class Outbox:
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=Message)
             )
-            claimed = []
-            for message, address, conversation_language in rows:
-                message.claimed_until = now + LEASE
+            claimed, lease = [], now + LEASE
+            for message, address, conversation_language in rows.all():
+                # A compare-and-set: on SQLite (no row locks) another process may have read the
+                # same rows; only one sets the lease.
+                taken = await session.execute(
+                    update(Message)
+                    .where(
+                        Message.id == message.id,
+                        Message.status == MessageStatus.QUEUED,
+                        or_(Message.claimed_until.is_(None), Message.claimed_until < now),
+                    )
+                    .values(claimed_until=lease)
+                    .execution_options(synchronize_session=False)
+                )
+                if taken.rowcount != 1:
+                    continue
                 claimed.append(
                     (
                         message.id,
@@ -153,7 +166,7 @@ class Outbox:
                         message.conversation_id,
                         message.sender,
                         message.language or conversation_language,
-                        message.claimed_until,
+                        lease,
                     )
                 )
             return claimed

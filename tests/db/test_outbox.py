@@ -185,3 +185,14 @@ async def test_a_message_another_worker_took_over_is_not_sent_twice(db, twilio, 
     outbox._claim = batch_of_worker_a
     assert await outbox.deliver_due(now) == 0, "A sees the message is no longer its own"
     assert fake.to("+61400000006") == []
+
+
+async def test_two_workers_claiming_at_the_same_moment_send_each_message_once(db, twilio, outbox):
+    """Two api processes on one database (SQLite has no row locks): each message is claimed by one."""
+    fake, _ = twilio
+    for n in range(5):
+        await _queue(db, "+61400000007", f"message {n}")
+    now = utcnow()
+    first, second = await asyncio.gather(outbox._claim(now, 10, ["sms"]), outbox._claim(now, 10, ["sms"]))
+    assert sorted(row[0] for row in first + second) == sorted({row[0] for row in first + second})
+    assert len(first) + len(second) == 5
