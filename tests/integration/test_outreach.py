@@ -124,6 +124,18 @@ async def _past_due_customer(stack, phone: str, reference: str, language: str = 
         await database.close()
 
 
+async def _next_due_date_passed(stack, reference: str) -> None:
+    """The account's next due date passed unpaid: a new first contact is planned."""
+    database = stack.database()
+    try:
+        async with database.transaction() as session:
+            account = await session.scalar(select(Account).where(Account.reference == reference))
+            account.due_date += timedelta(days=1)
+            await _plan_first_contact(session, account)
+    finally:
+        await database.close()
+
+
 async def _plan_first_contact(session, account: Account) -> None:
     session.add(
         PlannedContact(
@@ -201,14 +213,7 @@ async def test_whatsapp_outside_the_window_goes_as_the_customers_language_templa
     assert (skipped.verdict, skipped.rule) == (Verdict.NEVER, "channel.whatsapp.no_opt_in")
 
     await _wrote_on_whatsapp_long_ago(stack, "+61298761003")
-    database = stack.database()
-    try:
-        async with database.transaction() as session:  # the next due date passed unpaid
-            account = await session.scalar(select(Account).where(Account.reference == "CN-770003"))
-            account.due_date += timedelta(days=1)
-            await _plan_first_contact(session, account)
-    finally:
-        await database.close()
+    await _next_due_date_passed(stack, "CN-770003")
     [sent] = await scheduler.send_due(MORNING)
     assert (sent.verdict, sent.channel) == (Verdict.SEND, "whatsapp")
     [message] = await eventually(lambda: TWILIO.to("whatsapp:+61298761003"), lambda r: len(r) >= 1)
@@ -251,14 +256,7 @@ async def test_telegram_carries_a_reminder_only_once_the_customer_pressed_start(
     chat = TelegramChat(stack, 5_770, name="Sam")
     chat.say(f"/start {await deep_link(stack, await _customer_id(stack, '+61298761005'))}")
     await chat.replies_until(lambda r: len(r) >= 1)  # the greeting
-    database = stack.database()
-    try:
-        async with database.transaction() as session:  # the next due date passed unpaid
-            account = await session.scalar(select(Account).where(Account.reference == "CN-770005"))
-            account.due_date += timedelta(days=1)
-            await _plan_first_contact(session, account)
-    finally:
-        await database.close()
+    await _next_due_date_passed(stack, "CN-770005")
     [sent] = await scheduler.send_due(MORNING)
     assert (sent.verdict, sent.channel) == (Verdict.SEND, "telegram")
     reminder = (await chat.replies_until(lambda r: len(r) >= 2))[-1]
