@@ -197,7 +197,7 @@ def outreach_simulate(start: date, days: int, accounts: int, seed: int, out: Pat
 
 
 async def _simulate(settings: Settings, start: date, days: int, accounts: int, seed: int, out: Path) -> str:
-    from bot.channels import build_channels, senders
+    from bot.channels import build_channels, close_channels, senders
     from bot.domain.policy import load_policy
     from bot.i18n import Catalog
     from bot.outreach.simulation import simulate
@@ -220,9 +220,7 @@ async def _simulate(settings: Settings, start: date, days: int, accounts: int, s
                 ledger,
             )
     finally:
-        for channel in channels.values():
-            if hasattr(channel, "close"):
-                await channel.close()
+        await close_channels(channels)
         await db.close()
     return summary.table()
 
@@ -236,7 +234,7 @@ def _scratch(dbapi_connection, _record) -> None:
 
 async def outreach_worker(settings: Settings) -> None:
     """The outreach scheduler as a process of its own (CONCORD_OUTREACH_IN_API=false in the api)."""
-    from bot.channels import build_channels, senders
+    from bot.channels import build_channels, close_channels, senders
     from bot.domain.policy import load_policy
     from bot.gateway.replies import Replies
     from bot.i18n import Catalog
@@ -255,6 +253,7 @@ async def outreach_worker(settings: Settings) -> None:
     try:
         await scheduler.run_forever(settings.outreach_poll_seconds)  # the api's outbox delivers
     finally:
+        await close_channels(channels)
         await db.close()
 
 
@@ -296,7 +295,8 @@ def refusal(weak: list[str]) -> str:
 def procfile(settings: Settings) -> Path:
     """The Procfile, with a line for each Rasa replica beyond the first (its port and tracker
     store), and the outreach workers when the api does not run the scheduler itself."""
-    lines = (ROOT / "Procfile").read_text().splitlines()
+    base = (ROOT / "Procfile").read_text().splitlines()
+    lines = list(base)
     rasa = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("rasa:"))
     lines += [
         f"rasa_{n}: export CONCORD_RASA_PORT={settings.rasa_port + n} "
@@ -308,7 +308,7 @@ def procfile(settings: Settings) -> Path:
             f"outreach_{n}: .venv/bin/python -m api.cli outreach-worker"
             for n in range(settings.outreach_workers)
         ]
-    if len(lines) == len((ROOT / "Procfile").read_text().splitlines()):
+    if lines == base:
         return ROOT / "Procfile"
     generated = ROOT / "var" / "Procfile.generated"
     generated.parent.mkdir(exist_ok=True)

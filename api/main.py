@@ -17,7 +17,7 @@ from api.console_hub import ConsoleHub
 from api.routes import console, health, nlg, pages, telegram, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
-from bot.channels import build_channels, senders
+from bot.channels import build_channels, close_channels, senders
 from bot.config import ROOT, Settings, get_settings
 from bot.db.engine import Database
 from bot.domain.policy import load_policy
@@ -107,9 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker.cancel()
             with suppress(asyncio.CancelledError):
                 await worker
-        for channel in channels.values():
-            if hasattr(channel, "close"):
-                await channel.close()
+        await close_channels(channels)
         await rasa.close()
         await db.close()
 

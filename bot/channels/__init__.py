@@ -32,3 +32,10 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 def senders(channels: dict[str, Channel]) -> dict[str, SendingChannel]:
     """The channels whose messages the outbox delivers."""
     return {name: channel for name, channel in channels.items() if hasattr(channel, "send")}
+
+
+async def close_channels(channels: dict[str, Channel]) -> None:
+    """Release the providers' connections of every channel that holds one."""
+    for channel in channels.values():
+        if hasattr(channel, "close"):
+            await channel.close()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels import build_channels, senders
+from bot.channels import build_channels, close_channels, senders
 from bot.config import ROOT, Settings
 from bot.db.models import (
     Account,
@@ -57,9 +57,7 @@ def _sydney(*parts: int) -> datetime:
 async def channels():
     built = build_channels(SETTINGS)
     yield built
-    for channel in built.values():
-        if hasattr(channel, "close"):
-            await channel.close()
+    await close_channels(built)
 
 
 def _scheduler(db, catalog, channels, enabled=("sms",)) -> Scheduler:
@@ -325,7 +323,5 @@ async def test_a_channel_switched_on_for_outreach_but_not_set_up_is_named_as_off
         )
         [outcome] = await scheduler.plan(_sydney(2027, 1, 6, 9, 0))
     finally:
-        for channel in without_whatsapp.values():
-            if hasattr(channel, "close"):
-                await channel.close()
+        await close_channels(without_whatsapp)
     assert (outcome.verdict, outcome.rule) == (Verdict.NEVER, "channel.whatsapp.off")

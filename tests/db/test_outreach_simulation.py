@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import select
 
-from bot.channels import build_channels, senders
+from bot.channels import build_channels, close_channels, senders
 from bot.config import ROOT
 from bot.db.models import Account, Consent, ContactStatus, Customer, PlannedContact
 from bot.domain.policy import load_policy
@@ -31,9 +31,7 @@ async def test_a_simulated_fortnight_keeps_every_rule_and_every_stop(db, catalog
             date(2027, 1, 4), DAYS, ACCOUNTS, seed=7, out=out,
         )  # fmt: skip
     finally:
-        for channel in channels.values():
-            if hasattr(channel, "close"):
-                await channel.close()
+        await close_channels(channels)
     REPORTS.append("Outreach simulation (tests/db/test_outreach_simulation.py):\n" + summary.table())
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(lines) == sum(summary.sent.values()) > 100

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.channels import build_channels, senders
+from bot.channels import build_channels, close_channels, senders
 from bot.config import ROOT, Settings
 from bot.db.models import (
     Account,
@@ -81,9 +81,7 @@ async def scheduler_for(stack, catalog):
         )
 
     yield build
-    for channel in channels.values():
-        if hasattr(channel, "close"):
-            await channel.close()
+    await close_channels(channels)
     await database.close()
 
 
