@@ -13,7 +13,7 @@ from bot.db.engine import Database
 from bot.db.models import Account, Customer
 from bot.domain import verification
 from bot.domain.money import Money
-from bot.domain.payments import PaymentLinks
+from bot.domain.payment_links import PaymentLinks
 from bot.domain.plans import today_for
 from bot.domain.policy import CreditorPolicy, load_policy
 from bot.domain.verification import VerificationPolicy

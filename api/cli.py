@@ -55,6 +55,61 @@ async def create_user(settings: Settings, username: str, name: str, role: str, l
     return f"created {agent.role.value} {agent.username} ({', '.join(agent.languages) or 'no languages'})"
 
 
+async def create_api_key(settings: Settings, name: str, scopes: list[str]) -> str:
+    """A key for the creditor's systems; its token is printed once and never stored."""
+    from bot.creditor.keys import Scope, issue
+
+    try:
+        wanted = [Scope(scope) for scope in scopes]
+    except ValueError:
+        raise SystemExit(f"scopes are {', '.join(Scope)}") from None
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            issued = await issue(session, name, wanted)
+    except ValueError as error:
+        raise SystemExit(f"not created: {error}") from None
+    finally:
+        await db.close()
+    return (
+        f"key {issued.key.key_id} for {issued.key.name} ({', '.join(issued.key.scopes)}); "
+        f"shown only now, keep it secret:\n{issued.token}"
+    )
+
+
+async def revoke_api_key(settings: Settings, key_id: str) -> str:
+    from bot.creditor.keys import revoke
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            key = await revoke(session, key_id)
+    except LookupError as error:
+        raise SystemExit(str(error)) from None
+    finally:
+        await db.close()
+    return f"key {key.key_id} ({key.name}) revoked"
+
+
+async def list_api_keys(settings: Settings) -> str:
+    from bot.creditor.keys import listed
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            keys = await listed(session)
+    finally:
+        await db.close()
+    return (
+        "\n".join(
+            f"{key.key_id}  {key.name}  {','.join(key.scopes)}  "
+            + (f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live")
+            for key in keys
+        )
+        or "no keys"
+    )
+
+
 def process_environment(settings: Settings) -> dict[str, str]:
     """What the Procfile and endpoints.yml read: every address derived from one settings object."""
     return {
@@ -372,6 +427,16 @@ def main() -> int:
     user_parser.add_argument(
         "--languages", default="en", help="comma-separated codes the person reads, e.g. en,id"
     )
+    key_parser = sub.add_parser("create-api-key", help="a key for the creditor's systems (/api/v1)")
+    key_parser.add_argument("name", help="which system holds it, e.g. 'collections-core'")
+    key_parser.add_argument(
+        "--scopes",
+        default="accounts,payments,events,reports",
+        help="comma-separated: accounts,payments,events,reports",
+    )
+    revoke_parser = sub.add_parser("revoke-api-key", help="stop a key working at once")
+    revoke_parser.add_argument("key_id")
+    sub.add_parser("api-keys", help="list the API keys (never their secrets)")
     erase_parser = sub.add_parser(
         "erase-customer", help="erase everything about the customer whose account this is (right to erasure)"
     )
@@ -413,6 +478,13 @@ def main() -> int:
     elif args.command == "create-user":
         languages = [code.strip() for code in args.languages.split(",") if code.strip()]
         print(asyncio.run(create_user(settings, args.username, args.name, args.role, languages)))
+    elif args.command == "create-api-key":
+        scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
+        print(asyncio.run(create_api_key(settings, args.name, scopes)))
+    elif args.command == "revoke-api-key":
+        print(asyncio.run(revoke_api_key(settings, args.key_id)))
+    elif args.command == "api-keys":
+        print(asyncio.run(list_api_keys(settings)))
     elif args.command == "telegram-link":
         print(asyncio.run(telegram_link(settings, args.reference)))
     elif args.command == "erase-customer":

@@ -17,9 +17,13 @@ from api.console_hub import ConsoleHub
 from api.routes import console, health, nlg, pages, telegram, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
+from api.v1 import router as creditor_api
 from bot.channels import build_channels, close_channels, senders
 from bot.config import ROOT, Settings, get_settings
+from bot.creditor.webhooks import Webhooks
 from bot.db.engine import Database
+from bot.db.types import utcnow
+from bot.domain.payments import mark_missed
 from bot.domain.policy import load_policy
 from bot.gateway.assistant import RasaClient
 from bot.gateway.care import MoodRule
@@ -102,12 +106,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 on_sent=state.outbox_wakeup.set,
             )
             workers.append(asyncio.create_task(scheduler.run_forever(settings.outreach_poll_seconds)))
+        workers.append(asyncio.create_task(_mark_missed_forever(state)))
+        webhooks = None
+        if settings.webhook_url:
+            webhooks = Webhooks(
+                db, settings.webhook_url, settings.webhook_secret, settings.outbox_backoff_seconds
+            )
+            workers.append(asyncio.create_task(_deliver_events_forever(state, webhooks)))
         yield
         for worker in workers:
             worker.cancel()
             with suppress(asyncio.CancelledError):
                 await worker
         await close_channels(channels)
+        if webhooks is not None:
+            await webhooks.close()
         await rasa.close()
         await db.close()
 
@@ -121,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in (console, health, nlg, pages, telegram, twilio_sms, webchat):
         app.include_router(module.router)
+    app.include_router(creditor_api)
     app.middleware("http")(security_headers)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     # The widget on a creditor's page reads its wording from /widget/config across origins.
@@ -161,6 +175,26 @@ async def _answer_pending_forever(state: AppState) -> None:
             state.outbox_wakeup.set()
         except Exception:
             log.exception("answering pending messages failed; will try again")
+
+
+async def _mark_missed_forever(state: AppState) -> None:
+    """Instalments whose day has passed unpaid become missed (and the creditor hears of it)."""
+    while True:
+        try:
+            async with state.db.transaction() as session:
+                await mark_missed(session, utcnow(), state.creditor.arrangements)
+        except Exception:
+            log.exception("looking for missed instalments failed; will try again")
+        await asyncio.sleep(state.settings.missed_sweep_seconds)
+
+
+async def _deliver_events_forever(state: AppState, webhooks: Webhooks) -> None:
+    while True:
+        try:
+            await webhooks.deliver_due()
+        except Exception:
+            log.exception("delivering events to the creditor failed; will try again")
+        await asyncio.sleep(state.settings.outbox_poll_seconds)
 
 
 async def _deliver_forever(state: AppState, channel: str) -> None:

@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     deep_link_days: float = Field(default=7, gt=0)
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # The creditor's endpoint for events (bot.creditor.webhooks) and the secret they are signed
+    # with; events are only stored (and readable at /api/v1/events) until a URL is set.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    # How often instalments whose day has passed are looked for (missed, broken promises).
+    missed_sweep_seconds: float = Field(default=300, gt=0)
     # Channels the assistant may start conversations on, in order of preference (sms, whatsapp,
     # telegram); none by default (README "Outreach": what to check before switching one on).
     outreach_channels: list[str] = []
@@ -170,6 +176,8 @@ class Settings(BaseSettings):
             for name in ("secret_key", "rasa_token", "internal_token")
             if getattr(self, name) == defaults[name] or len(getattr(self, name)) < 32
         ]
+        if self.webhook_url and len(self.webhook_secret) < 32:
+            weak.append("CONCORD_WEBHOOK_SECRET")
         return weak + ([] if self.data_keys else ["CONCORD_DATA_KEYS"])
 
     def allowed_origins(self) -> set[str]:

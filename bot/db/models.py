@@ -135,8 +135,12 @@ class Payment(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    method: Mapped[str] = mapped_column(String(32))
-    external_reference: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(32))  # api, stripe, demo
+    # The creditor's or provider's own id for it: posting the same one twice stores it once.
+    external_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What of it brought the overdue amount down, so a reversal puts back exactly that.
+    overdue_applied_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship(back_populates="payments")
 
@@ -320,6 +324,8 @@ class Instalment(Base):
     status: Mapped[InstalmentStatus] = mapped_column(_enum(InstalmentStatus), default=InstalmentStatus.DUE)
     # Set when the customer moved this instalment; the date it was first due.
     original_due_date: Mapped[date | None] = mapped_column(Date)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_on: Mapped[date | None] = mapped_column(Date)  # the day it was paid in full: kept or late
 
     arrangement: Mapped[Arrangement] = relationship(back_populates="instalments", lazy="joined")
 
@@ -505,3 +511,118 @@ class ContactDecision(Base):
     rule: Mapped[str] = mapped_column(String(160))
     channel: Mapped[str | None] = mapped_column(String(16))
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKey(Base):
+    """A key the creditor's systems call `/api/v1` with: only a digest of its secret is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))  # what the creditor calls the system that holds it
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)  # the public part, in every log line
+    secret_digest: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdempotentRequest(Base):
+    """A request made with an `Idempotency-Key`, and the answer it got: a repeat gets the same answer."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("api_key_id", "key", name="uq_idempotent_request_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    key: Mapped[str] = mapped_column(String(128))
+    request_digest: Mapped[str] = mapped_column(
+        String(64)
+    )  # method, path and body: a reuse for another request is refused
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaymentAllocation(Base):
+    """How much of a payment went to which instalment, so a reversal can undo exactly that."""
+
+    __tablename__ = "payment_allocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    instalment_id: Mapped[int] = mapped_column(ForeignKey("instalments.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class EventKind(StrEnum):
+    """What the creditor hears about (webhooks and `GET /api/v1/events`)."""
+
+    ARRANGEMENT_CREATED = "arrangement.created"
+    ARRANGEMENT_CHANGED = "arrangement.changed"
+    PROMISE_MADE = "promise.made"
+    PROMISE_KEPT = "promise.kept"
+    PROMISE_BROKEN = "promise.broken"
+    PAYMENT_APPLIED = "payment.applied"
+    PAYMENT_REVERSED = "payment.reversed"
+    INSTALMENT_MISSED = "instalment.missed"
+    PLAN_COMPLETED = "plan.completed"
+    PLAN_BROKEN = "plan.broken"
+    OPT_OUT = "opt_out"
+    DISPUTE = "dispute.opened"
+    HARDSHIP_REQUESTED = "hardship.requested"
+    HARDSHIP_DECIDED = "hardship.decided"
+    HANDOFF_REQUESTED = "handoff.requested"
+    HANDOFF_ENDED = "handoff.ended"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # to be sent when `next_attempt_at` comes
+    DELIVERED = "delivered"  # the creditor's endpoint answered 2xx
+    FAILED = "failed"  # every attempt turned away; a replay from the console sends it again
+
+
+class CreditorEvent(Base):
+    """Something the creditor's systems hear about, stored in the transaction that made it
+    happen and then delivered to the creditor's webhook with retries (bot.creditor.webhooks)."""
+
+    __tablename__ = "creditor_events"
+    __table_args__ = (Index("ix_creditor_events_delivery", "delivery", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    delivery: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookAttempt(Base):
+    """One try at delivering an event: the delivery log the console shows."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("creditor_events.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class SatisfactionSurvey(Base):
+    """The one question asked when a conversation ends well (CSAT), and the answer, 1 to 5."""
+
+    __tablename__ = "satisfaction_surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    score: Mapped[int | None] = mapped_column(Integer)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.creditor.events import arrangement_data, emit
 from bot.db.audit import record
 from bot.db.models import (
     Account,
@@ -16,6 +17,7 @@ from bot.db.models import (
     ArrangementKind,
     ArrangementStatus,
     Customer,
+    EventKind,
     Instalment,
     InstalmentStatus,
 )
@@ -105,7 +107,7 @@ async def agree_instalment_plan(
     today = today_for(customer.timezone, now)
     if not fits_policy(plan, balance_of(account), today, policy):
         raise OutsidePolicy("the plan does not fit the creditor's policy or the current balance")
-    await _replace_active(session, account.id)
+    await _replace_active(session, account)
     arrangement = Arrangement(
         account_id=account.id,
         conversation_id=conversation_id,
@@ -119,7 +121,7 @@ async def agree_instalment_plan(
             for n, i in enumerate(plan.instalments)
         ],
     )
-    return await _store(session, arrangement, customer, "arrangement_agreed")
+    return await _store(session, account, arrangement, customer, "arrangement_agreed")
 
 
 async def promise_to_pay(
@@ -142,7 +144,7 @@ async def promise_to_pay(
         currency=amount.currency,
         instalments=[Instalment(sequence=1, due_date=pay_on, amount_minor=amount.minor)],
     )
-    return await _store(session, arrangement, customer, "promise_made")
+    return await _store(session, account, arrangement, customer, "promise_made")
 
 
 async def move_next_instalment(
@@ -162,6 +164,7 @@ async def move_next_instalment(
         customer_id=customer.id,
         details={"arrangement": instalment.arrangement.reference, "to": new_date.isoformat()},
     )
+    emit(session, EventKind.ARRANGEMENT_CHANGED, account, **arrangement_data(instalment.arrangement))
     return instalment
 
 
@@ -179,6 +182,7 @@ async def request_hardship(
     current = await active_plan(session, account.id)
     if current is not None:
         current.status = ArrangementStatus.SUSPENDED
+        emit(session, EventKind.ARRANGEMENT_CHANGED, account, **arrangement_data(current))
     arrangement = Arrangement(
         account_id=account.id,
         conversation_id=conversation_id,
@@ -192,20 +196,29 @@ async def request_hardship(
             "suspends": current.id if current is not None else None,
         },
     )
-    stored = await _store(session, arrangement, customer, "hardship_requested")
+    stored = await _store(session, account, arrangement, customer, "hardship_requested")
     await pause_collection(session, account, "hardship_review", now)
     await request_handoff(session, conversation_id, HandoffReason.HARDSHIP, pause_bot=False)
     return stored
 
 
-async def _replace_active(session: AsyncSession, account_id: int) -> None:
-    current = await active_plan(session, account_id)
+async def _replace_active(session: AsyncSession, account: Account) -> None:
+    current = await active_plan(session, account.id)
     if current is not None:
         current.status = ArrangementStatus.REPLACED
+        emit(session, EventKind.ARRANGEMENT_CHANGED, account, **arrangement_data(current))
+
+
+# What the creditor hears when each kind of arrangement is made.
+_MADE = {
+    ArrangementKind.INSTALMENTS: EventKind.ARRANGEMENT_CREATED,
+    ArrangementKind.PROMISE: EventKind.PROMISE_MADE,
+    ArrangementKind.HARDSHIP: EventKind.HARDSHIP_REQUESTED,
+}
 
 
 async def _store(
-    session: AsyncSession, arrangement: Arrangement, customer: Customer, action: str
+    session: AsyncSession, account: Account, arrangement: Arrangement, customer: Customer, action: str
 ) -> Arrangement:
     session.add(arrangement)
     await session.flush()
@@ -218,6 +231,7 @@ async def _store(
         customer_id=customer.id,
         details={"reference": arrangement.reference, "kind": arrangement.kind.value},
     )
+    emit(session, _MADE[arrangement.kind], account, **arrangement_data(arrangement))
     return arrangement
 
 
@@ -248,9 +262,19 @@ async def decide_hardship(
     arrangement.status = ArrangementStatus.DECLINED if declined else ArrangementStatus.ACTIVE
     suspends = arrangement.details.get("suspends")
     suspended = await session.get(Arrangement, suspends) if suspends else None
+    account = await session.get(Account, arrangement.account_id)
     if suspended is not None and suspended.status == ArrangementStatus.SUSPENDED:
         # Declined: the plan the customer had stands again. Approved: the hardship plan takes its place.
         suspended.status = ArrangementStatus.ACTIVE if declined else ArrangementStatus.REPLACED
+        emit(session, EventKind.ARRANGEMENT_CHANGED, account, **arrangement_data(suspended))
+    emit(
+        session,
+        EventKind.HARDSHIP_DECIDED,
+        account,
+        decision=decision.value,
+        affordable_minor=arrangement.details.get("affordable_minor"),
+        **arrangement_data(arrangement),
+    )
     record(
         session,
         actor,

@@ -5,8 +5,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.creditor.events import emit
 from bot.db.audit import record
-from bot.db.models import Account, Case, CaseKind
+from bot.db.models import Account, Case, CaseKind, EventKind
 from bot.domain.pauses import pause_collection
 
 
@@ -28,6 +29,7 @@ async def open_case(
     session.add(case)
     if account is not None:
         await pause_collection(session, account, kind.value, now)
+        emit(session, EventKind.DISPUTE, account, at=now, kind=kind.value)
     record(
         session,
         "bot",

@@ -3,8 +3,9 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.creditor.events import emit
 from bot.db.audit import record
-from bot.db.models import Consent
+from bot.db.models import Account, Consent, EventKind
 
 
 async def opt_out(
@@ -23,6 +24,9 @@ async def opt_out(
         customer_id=customer_id,
         details={"channel": channel, "reason": reason},
     )
+    if customer_id is not None:
+        for account in await session.scalars(select(Account).where(Account.customer_id == customer_id)):
+            emit(session, EventKind.OPT_OUT, account, channel=channel, reason=reason)
 
 
 async def opt_in(session: AsyncSession, channel: str, address: str, customer_id: int | None = None) -> None:

@@ -190,7 +190,7 @@ async def plan(session: AsyncSession, now: datetime, cadence: Cadence) -> list[i
 async def still_holds(session: AsyncSession, planned: PlannedContact) -> bool:
     """Whether the occasion is still true right before sending (nothing was paid or agreed since)."""
     account = await session.get(Account, planned.account_id)
-    if account is None or account.balance_minor <= 0:
+    if account is None or account.balance_minor <= 0 or account.status == AccountStatus.RECALLED:
         return False
     if planned.kind == ContactKind.FIRST_CONTACT:
         return account.status == AccountStatus.PAST_DUE and account.overdue_minor > 0

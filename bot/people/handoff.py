@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.creditor.events import emit
 from bot.db.audit import record
-from bot.db.models import Agent, Conversation, Customer, Handoff, HandoffStatus
+from bot.db.models import Account, Agent, Conversation, Customer, EventKind, Handoff, HandoffStatus
 from bot.db.types import utcnow
 from bot.domain.policy import StaffedHours
 from bot.i18n import format_weekday_and_time, formatting_locale
@@ -63,7 +64,27 @@ async def request_handoff(
     record(
         session, "bot", "handoff_requested", conversation_id=conversation_id, details={"reason": reason.value}
     )
+    await _tell_creditor(session, handoff, EventKind.HANDOFF_REQUESTED)
     return handoff
+
+
+async def _tell_creditor(session: AsyncSession, handoff: Handoff, kind: EventKind) -> None:
+    """The creditor hears of handoffs about an account whose owner proved who they are; an
+    unidentified visitor is nobody the creditor could look up."""
+    conversation = await session.get(Conversation, handoff.conversation_id)
+    if conversation is None or conversation.verified_account_id is None:
+        return
+    account = await session.get(Account, conversation.verified_account_id)
+    emit(
+        session,
+        kind,
+        account,
+        handoff=handoff.id,
+        reason=handoff.reason,
+        status=handoff.status,
+        outcome=handoff.outcome,
+        channel=conversation.channel,
+    )
 
 
 async def open_handoff(session: AsyncSession, conversation_id: str) -> Handoff | None:
@@ -135,6 +156,7 @@ async def end(
         conversation_id=handoff.conversation_id,
         details={"outcome": outcome},
     )
+    await _tell_creditor(session, handoff, EventKind.HANDOFF_ENDED)
 
 
 async def end_by_customer(session: AsyncSession, handoff: Handoff, outcome: str) -> None:
@@ -149,6 +171,7 @@ async def end_by_customer(session: AsyncSession, handoff: Handoff, outcome: str)
         conversation_id=handoff.conversation_id,
         details={"outcome": outcome},
     )
+    await _tell_creditor(session, handoff, EventKind.HANDOFF_ENDED)
 
 
 @dataclass(frozen=True)
