@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ROOT, get_settings
+from bot.creditor.card_payments import payment_page_template
 from bot.db.engine import Database
 from bot.db.models import Account, Customer
 from bot.domain import verification
@@ -38,10 +39,11 @@ def creditor() -> CreditorPolicy:
 
 @lru_cache
 def payment_links() -> PaymentLinks:
-    policy = creditor()
-    return PaymentLinks(
-        get_settings().secret_key, policy.payment_link_template, policy.payment_link_ttl_minutes
-    )
+    """Links to our own page that opens Stripe Checkout when card payments are on, else to the
+    creditor's payment page."""
+    policy, settings = creditor(), get_settings()
+    template = payment_page_template(settings, policy.payment_link_template)
+    return PaymentLinks(settings.secret_key, template, policy.payment_link_ttl_minutes)
 
 
 def verification_policy() -> VerificationPolicy:

@@ -14,7 +14,7 @@ from limits.storage import storage_from_string
 from api import log_redaction
 from api.chat_hub import ChatHub
 from api.console_hub import ConsoleHub
-from api.routes import console, health, nlg, pages, telegram, twilio_sms, webchat
+from api.routes import card_payments, console, health, nlg, pages, telegram, twilio_sms, webchat
 from api.session_tokens import SessionTokens
 from api.state import AppState
 from api.v1 import router as creditor_api
@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
     )
-    for module in (console, health, nlg, pages, telegram, twilio_sms, webchat):
+    for module in (card_payments, console, health, nlg, pages, telegram, twilio_sms, webchat):
         app.include_router(module.router)
     app.include_router(creditor_api)
     app.middleware("http")(security_headers)

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_url: str = "https://api.telegram.org"
+    # Card payments through Stripe Checkout (bot.creditor.card_payments): off without a secret key,
+    # and then the chat's payment links go to the creditor's own page (creditor.yml).
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""  # the endpoint's signing secret (whsec_…): /stripe/webhook checks it
+    stripe_api_url: str = "https://api.stripe.com"
     # Conversations quiet for longer than this are erased by `python -m api.cli purge`.
     retention_days: float = Field(default=730, gt=0)
     # How long a deep link (`python -m api.cli telegram-link`) stays good; the first chat to open it owns it.

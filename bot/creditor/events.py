@@ -18,6 +18,8 @@ def emit(
     session: AsyncSession,
     kind: EventKind,
     account: Account | None,
+    /,
+    *,
     at: datetime | None = None,
     **data: Any,
 ) -> CreditorEvent:

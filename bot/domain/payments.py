@@ -155,7 +155,8 @@ async def mark_missed(session: AsyncSession, now: datetime, policy: ArrangementP
             .where(
                 Arrangement.status == ArrangementStatus.ACTIVE,
                 Instalment.status == InstalmentStatus.DUE,
-                Instalment.due_date < now.date(),  # a day ahead of UTC at most; checked per zone below
+                # No zone is more than a day ahead of UTC; each is checked for itself below.
+                Instalment.due_date <= now.date(),
             )
             .order_by(Instalment.arrangement_id, Instalment.sequence)
         )
@@ -269,5 +270,7 @@ def _carry_to_end(arrangement: Arrangement, missed: Instalment) -> None:
             sequence=last.sequence + 1,
             due_date=frequency.nth_date(last.due_date, 1),
             amount_minor=missed.amount_minor - missed.paid_minor,
+            status=InstalmentStatus.DUE,
+            paid_minor=0,
         )
     )
