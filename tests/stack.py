@@ -20,6 +20,7 @@ import pytest
 from bot.config import ROOT, Settings
 from bot.db.engine import Database
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.fakes.creditor_webhook import CreditorWebhook
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 
@@ -36,6 +37,10 @@ TELEGRAM_TOKEN = "123456:fake-telegram-token"
 TELEGRAM_SECRET = "fake-webhook-secret"
 TELEGRAM = FakeTelegram()
 _, TELEGRAM_URL = TELEGRAM.start()
+# The creditor's webhook endpoint: every stack delivers its events there, signed with this secret.
+CREDITOR = CreditorWebhook()
+_, CREDITOR_URL = CREDITOR.start()
+CREDITOR_SECRET = "fake-creditor-webhook-secret"
 
 
 def free_port() -> int:
@@ -151,6 +156,8 @@ def stack_environment(database_url: str, tracker_url: str, **overrides: str) -> 
             "CONCORD_TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
             "CONCORD_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "CONCORD_TELEGRAM_API_URL": TELEGRAM_URL,
+            "CONCORD_WEBHOOK_URL": CREDITOR_URL,
+            "CONCORD_WEBHOOK_SECRET": CREDITOR_SECRET,
             "CONCORD_OUTBOX_POLL_SECONDS": "0.2",
             "CONCORD_OUTBOX_BACKOFF_SECONDS": "[0.2, 0.2, 0.2, 0.2]",
         }

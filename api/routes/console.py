@@ -8,14 +8,17 @@ browser sends one, our own Origin.
 
 import asyncio
 import hmac
+import re
 from contextlib import suppress
-from datetime import timedelta
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import (
     APIRouter,
     Depends,
     HTTPException,
+    Query,
     Request,
     Response,
     WebSocket,
@@ -28,6 +31,7 @@ from pydantic import BaseModel, Field
 from api.console_hub import ConsoleTab
 from api.routes.pages import STATIC
 from api.state import AppState, app_state, ws_state
+from bot.creditor import webhooks
 from bot.db.audit import record
 from bot.db.models import Agent, AgentSession, Arrangement, Conversation, Handoff, HandoffStatus
 from bot.db.types import utcnow
@@ -35,12 +39,14 @@ from bot.domain.arrangements import HardshipDecision, decide_hardship
 from bot.domain.conversations import add_note, transcript
 from bot.domain.pauses import care_pause, lift_care_pause
 from bot.gateway.assistant import AssistantUnavailable
-from bot.people import agents, console_view, handoff
+from bot.people import agents, console_view, dashboard, handoff
 
 router = APIRouter(prefix="/console")
 COOKIE = "concord_console"
 OUTCOMES = ("resolved", "arrangement_agreed", "referred", "customer_left", "other")
 REFRESH_SECONDS = 5.0
+DASHBOARD_DAYS = 30  # the period shown when none is asked for: the last 30 days, today included
+DASHBOARD_MAX_DAYS = 366
 
 
 class SignIn(BaseModel):
@@ -201,6 +207,81 @@ async def supervisor(session: Annotated[AgentSession, Depends(signed_in)], state
         return await console_view.supervisor_view(db, utcnow())
 
 
+def _for_supervisors(agent: Agent) -> None:
+    if agent.role.value == "agent":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "for supervisors")
+
+
+def _day(value: str | None, name: str) -> date | None:
+    """A day in a query, written YYYY-MM-DD; anything else is refused naming the parameter."""
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"{name} must be a day written YYYY-MM-DD, not {value[:20]!r}",
+        ) from None
+
+
+@router.get("/api/dashboard")
+async def dashboard_figures(
+    session: Annotated[AgentSession, Depends(signed_in)],
+    state: State,
+    start: str | None = None,
+    end: str | None = None,
+    by: str | None = None,
+):
+    """The figures for the days [start, end) (UTC), optionally split by channel, language or
+    jurisdiction (bot.people.dashboard says what each one counts)."""
+    _for_supervisors(session.agent)
+    first, after_last = _day(start, "start"), _day(end, "end")
+    if after_last is None:
+        after_last = first + timedelta(days=DASHBOARD_DAYS) if first else utcnow().date() + timedelta(days=1)
+    if first is None:
+        first = after_last - timedelta(days=DASHBOARD_DAYS)
+    if after_last <= first:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, "end must be after start (end is the first day not counted)"
+        )
+    if (after_last - first).days > DASHBOARD_MAX_DAYS:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, f"end must be at most {DASHBOARD_MAX_DAYS} days after start"
+        )
+    if by is not None and by not in dashboard.SPLITS:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, f"by must be one of {', '.join(dashboard.SPLITS)}"
+        )
+    async with state.db.session() as db:
+        return await dashboard.dashboard(
+            db, datetime.combine(first, time(), UTC), datetime.combine(after_last, time(), UTC), by
+        )
+
+
+@router.get("/api/webhooks")
+async def webhook_log(
+    session: Annotated[AgentSession, Depends(signed_in)],
+    state: State,
+    only_failed: bool = False,
+    limit: int = Query(default=100, ge=1, le=500),
+):
+    """The latest events for the creditor's systems, with their delivery state and last attempt."""
+    _for_supervisors(session.agent)
+    async with state.db.session() as db:
+        log = await webhooks.delivery_log(db, limit=limit, only_failed=only_failed)
+    return {"events": [_delivery(item) for item in log]}
+
+
+def _delivery(item: webhooks.Delivery) -> dict[str, Any]:
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in asdict(item).items()
+    }
+
+
 async def _readable(db, conversation_id: str, agent: Agent) -> Conversation:
     """Agents read conversations in their languages that wait for or are with a person; supervisors all."""
     found = await db.get(Conversation, conversation_id)
@@ -322,6 +403,21 @@ async def decide(arrangement_id: int, body: Decision, agent: Changer, state: Sta
     key = "hardship_declined" if body.decision == HardshipDecision.DECLINE else "hardship_approved"
     await _send_notice(state, conversation_id, key, {"reference": reference})
     return {"status": decided.status.value}
+
+
+@router.post("/api/webhooks/{event_id}/replay")
+async def replay_webhook(event_id: int, agent: Changer, state: State):
+    """Send an event to the creditor's systems again: failed, or delivered and lost on their side."""
+    _for_supervisors(agent)
+    async with state.db.transaction() as db:
+        try:
+            event = await webhooks.replay(db, event_id)
+        except LookupError as error:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such event") from error
+        record(
+            db, agent.username, "webhook_replayed", details={"event_id": event_id, "kind": event.kind.value}
+        )
+        return {"event_id": event.id, "delivery": event.delivery.value, "attempts": event.attempts}
 
 
 async def _mine(db, conversation_id: str, agent: Agent) -> Handoff:

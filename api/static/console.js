@@ -107,6 +107,7 @@ function appendMessages(messages) {
 
 async function open(conversationId) {
   document.getElementById("supervisor").hidden = true;
+  hideDashboard();
   current = conversationId;
   lastId = 0;
   document.getElementById("transcript").replaceChildren();
@@ -282,9 +283,11 @@ async function start() {
   supervisor.hidden = me.role === "agent";
   supervisor.addEventListener("click", async () => {
     for (const id of ["conversation", "panel"]) document.getElementById(id).hidden = true;
+    hideDashboard();
     document.getElementById("supervisor").hidden = false;
     await renderSupervisor();
   });
+  startDashboard(me);  // console-dashboard.js: the dashboard and webhooks views, for supervisors
   document.getElementById("sign-out").addEventListener("click", async () => {
     await post("/console/logout");
     window.location.assign("/console/login");

@@ -33,7 +33,7 @@ def emit(
         data=data,
         delivery=DeliveryStatus.PENDING,
         attempts=0,
-        next_attempt_at=at,
+        next_attempt_at=utcnow(),  # sent as soon as stored, whenever it happened
     )
     session.add(event)
     return event

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.creditor.events import arrangement_data, emit
 from bot.db.models import (
@@ -146,28 +147,36 @@ async def mark_missed(session: AsyncSession, now: datetime, policy: ArrangementP
     """Instalments whose day has ended in the customer's time zone without full payment become
     missed: carried to the end of the plan, or the plan lapses after too many in a row; a
     promise becomes broken. Returns how many were marked."""
-    rows = (
-        await session.execute(
-            select(Instalment, Customer.timezone)
-            .join(Arrangement, Arrangement.id == Instalment.arrangement_id)
-            .join(Account, Account.id == Arrangement.account_id)
-            .join(Customer, Customer.id == Account.customer_id)
-            .where(
-                Arrangement.status == ArrangementStatus.ACTIVE,
-                Instalment.status == InstalmentStatus.DUE,
-                # No zone is more than a day ahead of UTC; each is checked for itself below.
-                Instalment.due_date <= now.date(),
-            )
-            .order_by(Instalment.arrangement_id, Instalment.sequence)
+    rows = await session.execute(
+        select(Instalment.id, Instalment.arrangement_id, Instalment.due_date, Customer.timezone)
+        .join(Arrangement, Arrangement.id == Instalment.arrangement_id)
+        .join(Account, Account.id == Arrangement.account_id)
+        .join(Customer, Customer.id == Account.customer_id)
+        .where(
+            Arrangement.status == ArrangementStatus.ACTIVE,
+            Instalment.status == InstalmentStatus.DUE,
+            # No zone is more than a day ahead of UTC; each is checked for itself below.
+            Instalment.due_date <= now.date(),
         )
-    ).all()
+        .order_by(Instalment.arrangement_id, Instalment.sequence)
+    )
+    over = [(i, a) for i, a, due, zone in rows.all() if due < local_day(now, zone)]
+    if not over:
+        return 0
+    plans = {
+        plan.id: plan
+        for plan in await session.scalars(
+            select(Arrangement)
+            .where(Arrangement.id.in_({a for _, a in over}))
+            .options(selectinload(Arrangement.instalments))
+        )
+    }
     marked = 0
-    for instalment, zone in rows:
-        if instalment.due_date >= local_day(now, zone):
-            continue
-        arrangement = instalment.arrangement
+    for instalment_id, arrangement_id in over:
+        arrangement = plans[arrangement_id]
         if arrangement.status != ArrangementStatus.ACTIVE:
             continue  # lapsed by an earlier miss in this pass
+        instalment = next(i for i in arrangement.instalments if i.id == instalment_id)
         instalment.status = InstalmentStatus.MISSED
         marked += 1
         account = await session.get(Account, arrangement.account_id)

@@ -12,6 +12,8 @@ every reply of the assistant passes `screen` before it is stored for sending:
 - A customer waiting for a person is told when someone will be there (at most every few
   minutes); when nobody has claimed the conversation in time, or the team is away, they are
   offered to carry on with the assistant; "wrong number", STOP and HELP always work.
+- A goodbye that ends a conversation well is followed by one satisfaction question, and a score
+  in answer to it is stored and thanked for here (bot.gateway.satisfaction).
 Every message gets a reply, or its status and `error` say why not.
 """
 
@@ -42,6 +44,7 @@ from bot.domain.policy import CreditorPolicy
 from bot.gateway import care
 from bot.gateway.assistant import BotReply
 from bot.gateway.replies import Purpose, Replies
+from bot.gateway.satisfaction import Satisfaction
 from bot.i18n import Catalog
 from bot.people.handoff import (
     OPEN,
@@ -135,6 +138,7 @@ class CustomerState:
         self.mood = mood
         self.timing = timing
         self.read_intent = read_intent
+        self.satisfaction = Satisfaction(catalog, replies)
 
     async def decide_with_intent(self, message_id: int, text: str) -> Decision:
         """What `settle` left open, once the model has read the message `text` (no turn, so the
@@ -200,6 +204,10 @@ class CustomerState:
             return None if typed else await self._paused_for_care(session, conversation, message, pause, now)
         handoff = await open_handoff(session, conversation.id)
         if handoff is None or not handoff.bot_paused:
+            # A score in answer to the satisfaction question: stored and thanked for, not the assistant's.
+            thanks = await self.satisfaction.answer(session, conversation, message, now)
+            if thanks is not None:
+                return Decision(thanks)
             wordless = typed and self.catalog.is_wordless(message.text)
             return None if wordless else Decision(to_assistant=True)
         if handoff.status == HandoffStatus.CLAIMED.value:
@@ -236,6 +244,8 @@ class CustomerState:
             for part in self.replies.text(conversation, inbound.id, Sender.BOT, reply.text, reply.buttons)
         ]
         if replies:
+            # A goodbye that ends the conversation well: the one satisfaction question follows.
+            replies += await self.satisfaction.ask_after(session, conversation, inbound.id, said, utcnow())
             return Screened(replies)
         # The assistant had nothing to say: silence is never an answer.
         acknowledged = self.catalog.is_acknowledgement(inbound.text, conversation.language)

@@ -18,6 +18,8 @@ class Purpose(StrEnum):
     CARE_NOTED = "care_noted"  # while paused for care: the message was passed to a person
     WAITING = "waiting"  # told when a person will be there
     OUTREACH = "outreach"  # a conversation the assistant starts (bot.outreach)
+    CSAT = "csat"  # the one satisfaction question after a conversation ends well (bot.gateway.satisfaction)
+    CSAT_THANKS = "csat_thanks"  # thanks for its answer
 
 
 # What may still reach an address that opted out.

@@ -10,11 +10,8 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
-from bot.channels import build_channels, close_channels, senders
-from bot.config import ROOT, Settings
 from bot.db.models import (
     Account,
     AccountStatus,
@@ -31,23 +28,13 @@ from bot.db.protection import protection
 from bot.db.types import utcnow
 from bot.domain.consent import opt_in
 from bot.domain.conversations import open_conversation
-from bot.domain.policy import load_policy
-from bot.gateway.replies import Replies
 from bot.outreach.contact_policy import Verdict
-from bot.outreach.scheduler import Scheduler
 from bot.understanding.dates import date_alone
 from tests.integration.customers import deep_link, query
 from tests.integration.phone import Phone
 from tests.integration.telegram_chat import TelegramChat
 from tests.stack import (
-    TELEGRAM_TOKEN,
-    TELEGRAM_URL,
     TWILIO,
-    TWILIO_NUMBER,
-    TWILIO_TOKEN,
-    TWILIO_URL,
-    WHATSAPP_NUMBER,
-    WHATSAPP_TEMPLATE,
     WHATSAPP_TEMPLATE_ES,
     eventually,
 )
@@ -56,33 +43,6 @@ SYDNEY = ZoneInfo("Australia/Sydney")
 # A Wednesday morning in Sydney, inside every rule (and not a public holiday).
 MORNING = datetime(2027, 3, 10, 10, 0, tzinfo=SYDNEY).astimezone(UTC)
 BORN = date(1985, 6, 1)
-
-
-@pytest.fixture
-async def scheduler_for(stack, catalog):
-    channels = build_channels(
-        Settings(
-            twilio_account_sid="AC" + "0" * 32,
-            twilio_auth_token=TWILIO_TOKEN,
-            twilio_sms_from=TWILIO_NUMBER,
-            twilio_whatsapp_from=WHATSAPP_NUMBER,
-            twilio_api_url=TWILIO_URL,
-            telegram_bot_token=TELEGRAM_TOKEN,
-            telegram_api_url=TELEGRAM_URL,
-        )
-    )
-    database = stack.database()
-    templates = {"en": WHATSAPP_TEMPLATE, "es": WHATSAPP_TEMPLATE_ES}
-
-    def build(*enabled: str) -> Scheduler:
-        replies = Replies(catalog, channels)
-        return Scheduler(
-            database, load_policy(ROOT / "creditor.yml"), replies, senders(channels), list(enabled), templates
-        )
-
-    yield build
-    await close_channels(channels)
-    await database.close()
 
 
 async def _past_due_customer(stack, phone: str, reference: str, language: str = "en") -> None:

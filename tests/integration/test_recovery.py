@@ -129,7 +129,8 @@ async def test_thats_all_after_an_answer_ends_kindly_without_a_payment_link(
         said = bot_texts(await chat.say(all_done))
     finally:
         await chat.close()
-    assert said == [catalog.render("utter_goodbye", language).text], said
+    goodbye, question = (catalog.render(key, language).text for key in ("utter_goodbye", "csat_question"))
+    assert said == [goodbye, question], said
 
 
 async def test_two_misreadings_get_choices_then_a_person_never_a_loop(stack, catalog, console):

@@ -55,7 +55,7 @@ async def _complete_the_balance_journey(stack, catalog):
     expected_balance = says("utter_balance", **summary)
     assert shown == [expected_balance, says("utter_anything_else")]
     assert "$486.50" in expected_balance and "$129.00" in expected_balance
-    assert bye == [says("utter_goodbye")]
+    assert bye == [says("utter_goodbye"), says("csat_question")]  # a verified customer leaving is asked once
     assert conversation.verified_account_id == account.id
 
     inbound = [m for m in messages if m.direction == Direction.INBOUND]
@@ -68,7 +68,7 @@ async def _complete_the_balance_journey(stack, catalog):
         "no thanks",
     ]
     assert all(m.status == MessageStatus.ANSWERED and m.channel_message_id for m in inbound)
-    assert len(outbound) == 6 and all(m.status == MessageStatus.SENT for m in outbound)
+    assert len(outbound) == 7 and all(m.status == MessageStatus.SENT for m in outbound)
     assert all(m.reply_to_id in {i.id for i in inbound} for m in outbound)
 
 
