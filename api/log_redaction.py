@@ -1,15 +1,17 @@
-"""The web chat's session token rides in its URL (`/ws/chat?session=…`), and uvicorn writes
-request lines to its logs: the token is taken out of every such line before it is written."""
+"""Tokens ride in URLs (the web chat's `/ws/chat?session=…`, a payment link's `/pay/<token>`,
+which names an account and an amount), and uvicorn writes request lines to its logs: the
+tokens are taken out of every such line before it is written."""
 
 import logging
 import re
 
 _SECRET_PARAMETER = re.compile(r"(\b(?:session|token)=)[^&\s\"']+")
+_PAYMENT_LINK = re.compile(r"(/pay/)(?!thanks\b|cancelled\b)[^/?\s\"']+")
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
-    return _SECRET_PARAMETER.sub(rf"\1{REDACTED}", text)
+    return _PAYMENT_LINK.sub(rf"\1{REDACTED}", _SECRET_PARAMETER.sub(rf"\1{REDACTED}", text))
 
 
 class RedactTokens(logging.Filter):

@@ -4,7 +4,6 @@ customer sees on the way, in their language."""
 
 import html
 import logging
-import re
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -111,25 +110,3 @@ def _browser_language(request: Request, state: AppState) -> str:
             if state.catalog.supports(candidate):
                 return candidate
     return state.catalog.default_language
-
-
-# The token in `/pay/<token>` names an account and an amount: uvicorn's request lines show the
-# path, so it is taken out of them, as api.log_redaction does for tokens in query strings.
-_PAY_PATH = re.compile(r"(/pay/)(?!thanks\b|cancelled\b)[^/?\s\"']+")
-
-
-class _RedactPaymentLinks(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _PAY_PATH.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
-            )
-        elif isinstance(record.msg, str):
-            record.msg = _PAY_PATH.sub(r"\1[redacted]", record.msg)
-        return True
-
-
-for _name in ("uvicorn.access", "uvicorn.error"):
-    _logger = logging.getLogger(_name)
-    if not any(isinstance(f, _RedactPaymentLinks) for f in _logger.filters):
-        _logger.addFilter(_RedactPaymentLinks())

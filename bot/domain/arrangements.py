@@ -190,6 +190,7 @@ async def request_hardship(
         status=ArrangementStatus.PENDING_APPROVAL,
         total_minor=account.balance_minor,
         currency=account.currency,
+        instalments=[],  # a person sets the payments; loaded now, so the event can tell of none
         details={
             "option": option,
             "affordable_minor": affordable.minor if affordable else None,

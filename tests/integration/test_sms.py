@@ -8,7 +8,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.base import Allows
 from bot.db.demo_data import DEMO_CUSTOMERS
-from bot.db.models import Arrangement, Consent, Conversation, Direction, Message, MessageStatus
+from bot.db.models import Account, Arrangement, Consent, Conversation, Direction, Message, MessageStatus
 from tests.integration.phone import Phone
 from tests.stack import TWILIO, TWILIO_NUMBER, TWILIO_TOKEN
 
@@ -59,7 +59,8 @@ async def test_a_customer_checks_their_balance_and_agrees_a_plan_by_sms(stack, c
             [arrangement] = list(
                 await session.scalars(
                     select(Arrangement)
-                    .where(Arrangement.conversation_id.is_not(None))
+                    .join(Account, Account.id == Arrangement.account_id)
+                    .where(Account.reference == MIA.reference, Arrangement.conversation_id.is_not(None))
                     .where(Arrangement.frequency == "fortnightly")
                 )
             )

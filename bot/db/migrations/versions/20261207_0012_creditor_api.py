@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column('key', sa.String(length=128), nullable=False),
         sa.Column('request_digest', sa.String(length=64), nullable=False),
         sa.Column('status_code', sa.Integer(), nullable=False),
-        sa.Column('response', sa.JSON(), nullable=True),
+        sa.Column('response', sa.JSON(), nullable=False),
         sa.Column('created_at', UTCDateTime(), nullable=False),
         sa.UniqueConstraint('api_key_id', 'key', name='uq_idempotent_request_key'),
     )
