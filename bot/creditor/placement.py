@@ -31,6 +31,14 @@ _COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)  # every country with a p
 _CURRENCIES = frozenset(list_currencies())
 
 
+class _FieldError(ValueError):
+    """A check across fields that still names the one field to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class AccountRow(BaseModel):
     """One account and its customer, as the creditor sends it (every field named in errors)."""
 
@@ -112,21 +120,11 @@ class AccountRow(BaseModel):
         if self.phone is not None:
             number = e164(self.phone, self.jurisdiction)
             if number is None:
-                raise _field_error("phone", f"not a valid phone number for {self.jurisdiction}")
+                raise _FieldError("phone", f"not a valid phone number for {self.jurisdiction}")
             self.phone = number
         if self.overdue_minor > self.balance_minor:
-            raise _field_error("overdue_minor", "cannot be more than balance_minor")
+            raise _FieldError("overdue_minor", "cannot be more than balance_minor")
         return self
-
-
-class _FieldError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _field_error(field: str, message: str) -> ValueError:
-    return _FieldError(field, message)
 
 
 @dataclass(frozen=True)
