@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from bot.config import ROOT
 from bot.creditor.webhooks import verify
 from bot.db.engine import Database
-from bot.db.models import Account, AuditEntry, ContactKind, ContactStatus, PlannedContact
+from bot.db.models import Account, AuditEntry, ContactKind, ContactStatus, Customer, PlannedContact
 from bot.db.types import utcnow
 from tests.conftest import REPORTS
 from tests.fakes.creditor_webhook import CreditorWebhook
@@ -180,6 +180,34 @@ def test_a_batch_with_bad_rows_names_every_problem_and_stores_nothing(creditor_a
         assert api.get("/accounts/XA-000010").status_code == 404, (
             "the good row was stored from a rejected batch"
         )
+
+
+async def test_what_the_customer_asked_of_our_messages_is_kept_for_outreach(creditor_api):
+    wishes = {"contact_channel": "whatsapp", "contact_hours": "17:00-19:30"}
+    with creditor_api.client() as api:
+        bad = api.post(
+            "/accounts",
+            json={
+                "accounts": [
+                    row("XA-000025", phone=unique_phone(25), contact_channel="fax", contact_hours="9-5pm")
+                ]
+            },
+        )
+        assert {e["field"] for e in bad.json()["detail"]["errors"]} == {"contact_channel", "contact_hours"}
+        placed = api.post(
+            "/accounts", json={"accounts": [row("XA-000026", phone=unique_phone(26), **wishes)]}
+        )
+        assert placed.status_code == 201, placed.text
+    database = creditor_api.database()
+    async with database.session() as session:
+        customer = await session.scalar(
+            select(Customer)
+            .join(Account, Account.customer_id == Customer.id)
+            .where(Account.reference == "XA-000026")
+        )
+        stored = {"contact_channel": customer.contact_channel, "contact_hours": customer.contact_hours}
+    await database.close()
+    assert stored == wishes, "the customer's wishes were not kept, so reminders would ignore them"
 
 
 def test_placing_a_reference_twice_is_refused(creditor_api):
