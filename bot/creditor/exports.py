@@ -152,10 +152,8 @@ async def csv_rows(
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-    if buffer.tell():
+    if buffer.tell():  # the header alone, when there are no rows
         yield buffer.getvalue()
-    else:
-        yield ""
 
 
 def _cell(value: object) -> object:
