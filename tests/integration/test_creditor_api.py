@@ -479,6 +479,17 @@ async def test_events_can_be_read_as_a_feed_and_replayed(creditor_api):
 
 def test_exports_are_csv_with_a_header_row(creditor_api):
     with creditor_api.client() as api:
+        api.post("/accounts", json={"accounts": [row("XA-000110", phone=unique_phone(110))]})
+        api.post(
+            "/payments",
+            json={
+                "account": "XA-000110",
+                "amount_minor": 10_000,
+                "currency": "EUR",
+                "paid_at": "2026-12-07T10:00:00Z",
+                "reference": "bank-110",
+            },
+        )
         for name, column in (
             ("arrangements", "arrangement"),
             ("outcomes", "collected_minor"),
@@ -488,7 +499,7 @@ def test_exports_are_csv_with_a_header_row(creditor_api):
             assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
             assert column in next(csv.reader(io.StringIO(response.text)))
         outcomes = list(csv.DictReader(io.StringIO(api.get("/exports/outcomes.csv").text)))
-        assert next(o for o in outcomes if o["account"] == "XA-000070")["collected_minor"] == "10000"
+        assert next(o for o in outcomes if o["account"] == "XA-000110")["collected_minor"] == "10000"
         assert api.get("/exports/outcomes.csv", params={"since": "yesterday"}).status_code == 422
         assert api.get("/exports/ledger.csv").status_code == 422
     with creditor_api.client("accounts") as api:
