@@ -62,6 +62,8 @@ class ChatHub:
     async def deliver(self, conversation_id: str) -> None:
         """Send what each open tab of the conversation has not been sent; what no tab took stays
         queued, for the customer's return."""
+        if conversation_id not in self._sockets:  # news of a conversation no tab here shows
+            return
         async with self._locks[conversation_id]:
             sockets = self._sockets.get(conversation_id)
             if not sockets:

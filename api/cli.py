@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from alembic import command
@@ -124,8 +125,28 @@ def process_environment(settings: Settings) -> dict[str, str]:
         "CONCORD_NLG_URL": f"{settings.local_api_url()}/nlg",
         "CONCORD_TRACKER_URL": settings.tracker_url,
         "CONCORD_DATABASE_URL": settings.database_url,
+        "CONCORD_API_WORKERS": str(settings.api_workers),
+        # Replicas sharing a tracker store also share Rasa's lock store, in Redis.
+        "CONCORD_RASA_ENDPOINTS": "endpoints-shared.yml" if rasa_shares(settings) else "endpoints.yml",
+        **_lock_store(settings.redis_url),
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
+    }
+
+
+def rasa_shares(settings: Settings) -> bool:
+    return settings.shared_trackers() and bool(settings.redis_url)
+
+
+def _lock_store(redis_url: str) -> dict[str, str]:
+    """Rasa's Redis lock store takes a host, port and database, not a URL."""
+    if not redis_url:
+        return {}
+    parts = urlsplit(redis_url)
+    return {
+        "CONCORD_LOCK_STORE_HOST": parts.hostname or "127.0.0.1",
+        "CONCORD_LOCK_STORE_PORT": str(parts.port or 6379),
+        "CONCORD_LOCK_STORE_DB": parts.path.strip("/") or "0",
     }
 
 
@@ -287,29 +308,12 @@ def _scratch(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-async def outreach_worker(settings: Settings) -> None:
-    """The outreach scheduler as a process of its own (CONCORD_OUTREACH_IN_API=false in the api)."""
-    from bot.channels import build_channels, close_channels, senders
-    from bot.domain.policy import load_policy
-    from bot.gateway.replies import Replies
-    from bot.i18n import Catalog
-    from bot.outreach.scheduler import Scheduler
+async def worker(settings: Settings) -> None:
+    """The loops beside the web (api.background) as a process of their own."""
+    from api.background import run_worker
+    from api.core import open_core
 
-    db = Database(settings.database_url)
-    channels = build_channels(settings)
-    scheduler = Scheduler(
-        db,
-        load_policy(ROOT / "creditor.yml"),
-        Replies(Catalog(settings.locales_dir, settings.default_language), channels),
-        senders(channels),
-        settings.outreach_channels,
-        settings.twilio_whatsapp_templates,
-    )
-    try:
-        await scheduler.run_forever(settings.outreach_poll_seconds)  # the api's outbox delivers
-    finally:
-        await close_channels(channels)
-        await db.close()
+    await run_worker(await open_core(settings))
 
 
 def hints(settings: Settings) -> str:
@@ -349,7 +353,7 @@ def refusal(weak: list[str]) -> str:
 
 def procfile(settings: Settings) -> Path:
     """The Procfile, with a line for each Rasa replica beyond the first (its port and tracker
-    store), and the outreach workers when the api does not run the scheduler itself."""
+    store) and one for each worker (CONCORD_WORKERS)."""
     base = (ROOT / "Procfile").read_text().splitlines()
     lines = list(base)
     rasa = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("rasa:"))
@@ -358,11 +362,7 @@ def procfile(settings: Settings) -> Path:
         f"CONCORD_TRACKER_URL={shlex.quote(settings.tracker_url_for(n))}; {rasa}"
         for n in range(1, settings.rasa_replicas)
     ]
-    if settings.outreach_channels and not settings.outreach_in_api:
-        lines += [
-            f"outreach_{n}: .venv/bin/python -m api.cli outreach-worker"
-            for n in range(settings.outreach_workers)
-        ]
+    lines += [f"worker_{n}: .venv/bin/python -m api.cli worker" for n in range(settings.workers)]
     if lines == base:
         return ROOT / "Procfile"
     generated = ROOT / "var" / "Procfile.generated"
@@ -459,7 +459,10 @@ def main() -> int:
     simulate_parser.add_argument("--accounts", type=int, default=1000)
     simulate_parser.add_argument("--seed", type=int, default=7)
     simulate_parser.add_argument("--out", type=Path, required=True)
-    sub.add_parser("outreach-worker", help="run the outreach scheduler on its own (many may run)")
+    sub.add_parser(
+        "worker",
+        help="run the outbox, waiting messages, missed instalments, webhooks and outreach (many may run)",
+    )
     run_parser = sub.add_parser("run", help="migrate, seed, start Rasa, actions and api, wait until healthy")
     run_parser.add_argument(
         "only", nargs="*", choices=["rasa", "actions", "api", []], help="start only these"
@@ -497,10 +500,8 @@ def main() -> int:
         print(asyncio.run(rotate_keys(settings)))
     elif args.command == "outreach-simulate":
         print(outreach_simulate(args.start, args.days, args.accounts, args.seed, args.out))
-    elif args.command == "outreach-worker":
-        if not settings.outreach_channels:
-            raise SystemExit("no channel is switched on for outreach: set CONCORD_OUTREACH_CHANNELS")
-        asyncio.run(outreach_worker(settings))
+    elif args.command == "worker":
+        asyncio.run(worker(settings))
     else:
         return run(settings, args.only, args.wait)
     return 0

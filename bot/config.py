@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,9 +39,17 @@ class Settings(BaseSettings):
     # Sent by Rasa to the action server and to the api's /nlg, and checked there: nothing
     # internal answers a caller without it.
     internal_token: str = "change-me-internal-token"
-    # Rasa processes behind the gateway, each on its own port from rasa_port up; a conversation
-    # always goes to the same one (bot.gateway.assistant). One Rasa process uses one core at most.
+    # Rasa processes behind the gateway, each on its own port from rasa_port up (bot.gateway.assistant).
+    # One Rasa process uses one core at most.
     rasa_replicas: int = Field(default=1, ge=1, le=8)
+    # api processes `make run` starts on api_port (uvicorn's workers): more than one needs redis_url.
+    api_workers: int = Field(default=1, ge=1, le=32)
+    # Processes running the loops beside the web (api.background: outbox, waiting messages,
+    # missed instalments, webhooks, outreach); 0: the api process runs them itself.
+    workers: int = Field(default=0, ge=0, le=32)
+    # Redis, shared by every process: a turn at a time per conversation, news between processes
+    # (bot.gateway.coordination), and Rasa's lock store. Empty: one process, all in memory.
+    redis_url: str = ""
     rasa_timeout_seconds: float = 15.0
     # A message still being answered after this long was left by a process that died; another
     # answers it. Longer than any turn can take (Rasa's timeout and the actions behind it).
@@ -64,9 +72,9 @@ class Settings(BaseSettings):
     webchat_rate_limit: str = "20/minute"
     # New web-chat conversations one address may open.
     webchat_new_conversation_limit: str = "10/minute"
-    # Where rate-limit counters live: async+memory:// for one api
-    # process, async+redis://… when several share.
-    rate_limit_storage: str = "async+memory://"
+    # Where rate-limit counters live (limits' storage URI): empty means in Redis when redis_url is
+    # set (every api worker counts together), else in this process.
+    rate_limit_storage: str = ""
     pending_retry_seconds: float = Field(default=5.0, gt=0)
 
     # Twilio (SMS). Without an auth token the SMS channel is off.
@@ -103,10 +111,6 @@ class Settings(BaseSettings):
     # Channels the assistant may start conversations on, in order of preference (sms, whatsapp,
     # telegram); none by default (README "Outreach": what to check before switching one on).
     outreach_channels: list[str] = []
-    # Whether the api process runs the outreach scheduler (the embedded default); off where it
-    # runs as its own processes (`python -m api.cli outreach-worker`).
-    outreach_in_api: bool = True
-    outreach_workers: int = Field(default=1, ge=1, le=16)  # processes `make run` starts when not in the api
     outreach_poll_seconds: float = Field(default=30, gt=0)
     outbox_backoff_seconds: list[float] = [2, 10, 30, 120, 600, 1800]
 
@@ -140,6 +144,24 @@ class Settings(BaseSettings):
         if len(set(channels)) != len(channels):
             raise ValueError("each channel once, in order of preference")
         return channels
+
+    @model_validator(mode="after")
+    def _processes_that_can_share(self) -> "Settings":
+        if (self.api_workers > 1 or self.workers > 0) and not self.redis_url:
+            raise ValueError(
+                "several api workers, or workers apart from the api, share news and locks through "
+                "Redis: set CONCORD_REDIS_URL"
+            )
+        return self
+
+    def limit_storage(self) -> str:
+        if self.rate_limit_storage:
+            return self.rate_limit_storage
+        return f"async+{self.redis_url}" if self.redis_url else "async+memory://"
+
+    def shared_trackers(self) -> bool:
+        """Every Rasa replica reads one tracker store, so any can take any turn."""
+        return not self.tracker_url.startswith("sqlite")
 
     def rasa_base_url(self) -> str:
         return self.rasa_base_urls()[0]

@@ -151,7 +151,7 @@ State = Annotated[AppState, Depends(app_state)]
 async def logout(request: Request, response: Response, agent: Changer, state: State):
     async with state.db.transaction() as db:
         await agents.end_session(db, request.cookies[COOKIE], agent)
-    state.console.signed_out(agent.id)
+    await state.coordination.publish("signed_out", agent=agent.id)
     response.delete_cookie(COOKIE, path="/console")
     return {"ok": True}
 
@@ -326,7 +326,7 @@ async def reply(conversation_id: str, body: Text, agent: Changer, state: State):
     async with state.db.session() as db:
         await _mine(db, conversation_id, agent)
     sent = await state.gateway.send_as_person(conversation_id, agent, body.text.strip())
-    await state.deliver(conversation_id, sent)
+    await state.wake_outbox()
     return {"ids": [m.id for m in sent]}
 
 
@@ -335,7 +335,7 @@ async def note(conversation_id: str, body: Text, agent: Changer, state: State):
     async with state.db.transaction() as db:
         await _readable(db, conversation_id, agent)
         added = await add_note(db, conversation_id, agent, body.text.strip())
-    state.console.changed(conversation_id)
+    await state.coordination.publish("conversation", id=conversation_id)
     return {"id": added.id}
 
 
@@ -382,7 +382,7 @@ async def lift(conversation_id: str, agent: Changer, state: State):
         if conversation.customer_id is None:
             raise HTTPException(status.HTTP_409_CONFLICT, "no customer is known for this conversation")
         lifted = await lift_care_pause(db, conversation.customer_id, agent.username)
-    state.console.changed(conversation_id)
+    await state.coordination.publish("conversation", id=conversation_id)
     return {"lifted": lifted}
 
 
@@ -432,8 +432,8 @@ async def _mine(db, conversation_id: str, agent: Agent) -> Handoff:
 async def _send_notice(
     state: AppState, conversation_id: str, key: str, values: dict[str, str] | None = None
 ) -> None:
-    sent = await state.gateway.send_notice(conversation_id, key, values)
-    await state.deliver(conversation_id, sent)
+    await state.gateway.send_notice(conversation_id, key, values)
+    await state.wake_outbox()
 
 
 # Live updates -----------------------------------------------------------------------------------

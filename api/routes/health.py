@@ -1,8 +1,12 @@
 """`/healthz`: is the database answering, are Rasa and the action server up, and does each
 provider that can be asked (Telegram) answer.
 
-The status code is the core's (what a supervisor restarts or routes on): a provider's outage
-makes the status "degraded" with a 200, since every other channel still works."""
+The status code is the core's (what `make run` waits for): a provider's outage makes the status
+"degraded" with a 200, since every other channel still works.
+
+`/readyz`: can this process take messages, i.e. does the database answer. What a load balancer
+routes on: while Rasa is down, messages are stored and answered when it is back, so an api
+process must stay in service rather than have providers' webhooks refused."""
 
 import httpx
 from fastapi import APIRouter, Depends
@@ -28,6 +32,12 @@ async def healthz(state: AppState = Depends(app_state)) -> JSONResponse:
     body = {"status": "ok" if all(checks.values()) else "degraded"}
     body |= {k: "ok" if v else "down" for k, v in checks.items()}
     return JSONResponse(body, status_code=200 if all(core.values()) else 503)
+
+
+@router.get("/readyz")
+async def readyz(state: AppState = Depends(app_state)) -> JSONResponse:
+    ready = await _database_ok(state)
+    return JSONResponse({"database": "ok" if ready else "down"}, status_code=200 if ready else 503)
 
 
 async def _database_ok(state: AppState) -> bool:

@@ -39,5 +39,5 @@ async def telegram_update(request: Request, state: AppState = Depends(app_state)
         async with state.db.transaction() as db:
             customer_id = await customer_for_link(db, start_payload, channel.name, incoming.address, utcnow())
     await state.gateway.receive_from(channel, incoming, customer_id)
-    state.outbox_wakeup.set()
+    await state.wake_outbox()
     return {"ok": True}

@@ -47,7 +47,7 @@ async def _incoming(request: Request, state: AppState, channel: TwilioChannel) -
     except InvalidRequest as error:
         raise HTTPException(status_code=400, detail=str(error)) from None
     await state.gateway.receive_from(channel, incoming)
-    state.outbox_wakeup.set()
+    await state.wake_outbox()
     return Response(EMPTY_TWIML, media_type="application/xml")
 
 

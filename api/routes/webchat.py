@@ -56,7 +56,7 @@ async def chat(
     # other tab, which is sent the new one.
     frame = await _new_session(state, conversation)
     await websocket.send_json(frame)
-    await state.hub.announce(conversation.id, frame)
+    await state.coordination.publish("announce", id=conversation.id, frame=frame)
     async with state.db.session() as db:
         history = await conversations.transcript(db, conversation.id, after_id=max(after, 0))
     # What was refused was answered with an error at the time; it is not replayed as if said.
@@ -262,7 +262,8 @@ async def _new_session_once_verified(state: AppState, conversation: Conversation
     if verified_at is None or verified_at == conversation.verified_at:
         return
     conversation.verified_at = verified_at
-    await state.hub.announce(conversation.id, await _new_session(state, conversation))
+    frame = await _new_session(state, conversation)
+    await state.coordination.publish("announce", id=conversation.id, frame=frame)
 
 
 # What the customer reads for each refusal; the code and detail are for developers.

@@ -1,7 +1,11 @@
 """Talking to the Rasa servers over their REST channel: one pooled HTTP client per replica.
 
-With several Rasa replicas a conversation always goes to the same one (a stable hash of its
-id), so its turns stay in order under that replica's lock and its tracker in one store.
+A conversation goes first to the replica a stable hash of its id names, which spreads the
+conversations. With a tracker store every replica shares (PostgreSQL) and Rasa's Redis lock
+store, any replica can take any turn: one that cannot be reached is passed over for the next,
+so a replica going down loses nothing. With a store per replica (SQLite files) a conversation
+must stay on its own replica and waits for it. Turn order is kept before Rasa, by the gateway's
+hold on the conversation (bot.gateway.coordination).
 """
 
 import zlib
@@ -32,19 +36,35 @@ class BotReply:
 
 
 class RasaClient:
-    def __init__(self, base_urls: list[str], timeout_seconds: float, token: str = "") -> None:
+    def __init__(
+        self, base_urls: list[str], timeout_seconds: float, token: str = "", shared_trackers: bool = False
+    ) -> None:
         self._replicas = [httpx.AsyncClient(base_url=url, timeout=timeout_seconds) for url in base_urls]
         self._token = token
+        self.shared_trackers = shared_trackers
 
     def replica_for(self, sender_id: str) -> int:
         return zlib.crc32(sender_id.encode()) % len(self._replicas)
 
-    def _http(self, sender_id: str) -> httpx.AsyncClient:
-        return self._replicas[self.replica_for(sender_id)]
+    async def _post(self, sender_id: str, path: str, **request: Any) -> httpx.Response:
+        """POST to the conversation's replica, or, with shared trackers, to the next one that can
+        be reached. A replica that times out is not passed over: it may still finish the turn."""
+        first = self.replica_for(sender_id)
+        tries = len(self._replicas) if self.shared_trackers else 1
+        for n in range(tries):
+            try:
+                return await self._replicas[(first + n) % len(self._replicas)].post(path, **request)
+            except httpx.TimeoutException:
+                raise
+            except httpx.TransportError:
+                if n == tries - 1:
+                    raise
+        return None  # never reached: the last try returns or raises
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         try:
-            response = await self._http(sender_id).post(
+            response = await self._post(
+                sender_id,
                 "/webhooks/gateway/webhook",  # concord_nlu/gateway_channel.py: the token or nothing
                 json={"sender": sender_id, "message": text, "metadata": metadata},
                 headers={"Authorization": f"Bearer {self._token}"},
@@ -67,8 +87,8 @@ class RasaClient:
         """What the message asks, read by the model alone: no turn, nothing in the tracker.
         None when the assistant cannot say (it is down, or unsure)."""
         try:
-            response = await self._http(sender_id).post(
-                "/model/parse", params={"token": self._token}, json={"text": text}
+            response = await self._post(
+                sender_id, "/model/parse", params={"token": self._token}, json={"text": text}
             )
         except httpx.HTTPError:
             return None
@@ -101,8 +121,11 @@ class RasaClient:
 
     async def _append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         try:
-            response = await self._http(sender_id).post(
-                f"/conversations/{sender_id}/tracker/events", params={"token": self._token}, json=events
+            response = await self._post(
+                sender_id,
+                f"/conversations/{sender_id}/tracker/events",
+                params={"token": self._token},
+                json=events,
             )
         except httpx.HTTPError as error:
             raise AssistantUnavailable(type(error).__name__, reachable=False) from error
@@ -110,12 +133,17 @@ class RasaClient:
             raise AssistantUnavailable(f"rasa answered {response.status_code}", reachable=True)
 
     async def is_up(self) -> bool:
-        """Every replica answers."""
-        try:
-            return all([(await http.get("/", timeout=2)).status_code == 200 for http in self._replicas])
-        except httpx.HTTPError:
-            return False
+        """Every replica answers; with shared trackers, any one (the others' turns move to it)."""
+        answers = [await _answers(http) for http in self._replicas]
+        return any(answers) if self.shared_trackers else all(answers)
 
     async def close(self) -> None:
         for http in self._replicas:
             await http.aclose()
+
+
+async def _answers(http: httpx.AsyncClient) -> bool:
+    try:
+        return (await http.get("/", timeout=2)).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -8,8 +8,6 @@ state allows (a keyword, an opt-out, care, a waiting person); what is left is th
 import asyncio
 import json
 import logging
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
@@ -33,6 +31,7 @@ from bot.domain.conversations import (
 from bot.domain.policy import CreditorPolicy
 from bot.gateway import care
 from bot.gateway.assistant import AssistantUnavailable, RasaClient
+from bot.gateway.coordination import LocalCoordination
 from bot.gateway.customer_state import CustomerState, Decision, Timing
 from bot.gateway.replies import Purpose, Replies
 from bot.gateway.turn import AssistantTurn, as_words
@@ -94,6 +93,7 @@ class Gateway:
         mood: care.MoodRule,
         timing: Timing,
         channels: dict[str, Channel] | None = None,
+        coordination: LocalCoordination | None = None,
     ) -> None:
         self.db = db
         self.rasa = rasa
@@ -102,21 +102,13 @@ class Gateway:
         self.replies = Replies(catalog, channels or {})
         self.state = CustomerState(db, catalog, self.replies, policy, mood, timing, self._read_intent)
         self.turn = AssistantTurn(db, rasa, self.replies, self.state)
-        # Called with a conversation's id whenever something is stored in it (the agent console).
-        self.listeners: list[Callable[[str], None]] = []
         self.max_message_chars = max_message_chars
-        # One conversation's messages are answered one at a time, in order. A lock lives only
-        # while someone holds or awaits it, so quiet conversations cost no memory.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = self._locks[conversation_id] = asyncio.Lock()
-        return lock
+        # One conversation's messages are answered one at a time, in order, across processes;
+        # "conversation" news goes out whenever something is stored in one (console, web tabs).
+        self.coordination = coordination or LocalCoordination()
 
     async def receive(self, inbound: InboundMessage) -> Delivery:
-        async with self._lock(inbound.conversation_id):
+        async with self.coordination.turn(inbound.conversation_id):
             inbound = await self._option_typed(inbound)
             try:
                 delivery, decision = await self._store(inbound)
@@ -124,7 +116,7 @@ class Gateway:
                 delivery, decision = await self._existing(inbound), None
             if delivery.duplicate or delivery.rejected:
                 return delivery
-            self._changed(inbound.conversation_id)
+            await self._changed(inbound.conversation_id)
             if decision is None:
                 decision = await self.state.decide_with_intent(delivery.inbound_id, as_words(inbound.text))
             delivery.replies = decision.replies
@@ -134,7 +126,7 @@ class Gateway:
                 await self._resume_assistant(inbound.conversation_id)
             if decision.to_assistant:
                 delivery.replies += await self.turn.answer_waiting(inbound.conversation_id)
-            self._changed(inbound.conversation_id)
+            await self._changed(inbound.conversation_id)
             return delivery
 
     async def receive_from(
@@ -219,15 +211,16 @@ class Gateway:
         """Answer every message that is waiting; returns the new replies per conversation."""
         answered: dict[str, list[Message]] = {}
         for conversation_id in await self.turn.pending_conversations():
-            async with self._lock(conversation_id):
+            async with self.coordination.turn(conversation_id):
                 replies = await self.turn.answer_waiting(conversation_id, include_fresh=False)
             if replies:
                 answered[conversation_id] = replies
+                await self._changed(conversation_id)
         return answered
 
     async def send_as_person(self, conversation_id: str, agent: Agent, text: str) -> list[Message]:
         """An agent's reply, stored for delivery on the customer's own channel."""
-        async with self._lock(conversation_id), self.db.transaction() as session:
+        async with self.coordination.turn(conversation_id), self.db.transaction() as session:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
                 raise UnknownConversation(conversation_id)
@@ -236,25 +229,24 @@ class Gateway:
                 message.agent_id = agent.id
             session.add_all(stored)
             record(session, agent.username, "agent_replied", conversation_id=conversation_id)
-        self._changed(conversation_id)
+        await self._changed(conversation_id)
         return stored
 
     async def send_notice(
         self, conversation_id: str, key: str, values: dict[str, object] | None = None
     ) -> list[Message]:
         """A message from locales to the customer, outside the assistant (a person joined, a decision)."""
-        async with self._lock(conversation_id), self.db.transaction() as session:
+        async with self.coordination.turn(conversation_id), self.db.transaction() as session:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
                 raise UnknownConversation(conversation_id)
             stored = self.replies.rendered(conversation, None, key, values or {})
             session.add_all(stored)
-        self._changed(conversation_id)
+        await self._changed(conversation_id)
         return stored
 
-    def _changed(self, conversation_id: str) -> None:
-        for listener in self.listeners:
-            listener(conversation_id)
+    async def _changed(self, conversation_id: str) -> None:
+        await self.coordination.publish("conversation", id=conversation_id)
 
     async def pause_assistant(self, conversation_id: str) -> None:
         """Silence Rasa in this conversation: a person has it (or is about to)."""

@@ -107,6 +107,14 @@ def unique_phone(n: int) -> str:
 # Keys and scopes
 
 
+def test_without_rasa_the_api_is_unhealthy_but_ready_to_take_messages(creditor_api):
+    # A load balancer routes on /readyz: messages are stored while Rasa is away, not refused.
+    assert httpx.get(f"{creditor_api.url}/healthz").json()["rasa"] == "down"
+    assert httpx.get(f"{creditor_api.url}/healthz").status_code == 503
+    ready = httpx.get(f"{creditor_api.url}/readyz")
+    assert (ready.status_code, ready.json()) == (200, {"database": "ok"})
+
+
 async def test_a_call_without_a_key_is_refused_and_audited(creditor_api):
     response = httpx.get(f"{creditor_api.url}/api/v1/events")
     assert response.status_code == 401
