@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import getpass
+import hashlib
 import os
 import shlex
 import signal
@@ -365,9 +366,12 @@ def procfile(settings: Settings) -> Path:
     lines += [f"worker_{n}: .venv/bin/python -m api.cli worker" for n in range(settings.workers)]
     if lines == base:
         return ROOT / "Procfile"
-    generated = ROOT / "var" / "Procfile.generated"
+    text = "\n".join(lines) + "\n"
+    # Named by its content, so two Concords starting at once with different process counts
+    # never read each other's.
+    generated = ROOT / "var" / f"Procfile.{hashlib.sha256(text.encode()).hexdigest()[:12]}"
     generated.parent.mkdir(exist_ok=True)
-    generated.write_text("\n".join(lines) + "\n")
+    generated.write_text(text)
     return generated
 
 

@@ -90,7 +90,7 @@ RESULTS = ROOT / "bench" / "results"
 TURN_TIMEOUT = 60.0
 BORN = date(1980, 1, 2)
 NOT_UNDERSTOOD = "the purple elephant sings"
-# The bench's customers all speak from 127.0.0.1, as fast as they like, from no other page.
+# Every setup: no limit on how fast a bench customer sends, and no creditor page besides the api's own.
 UNLIMITED = {"CONCORD_WEBCHAT_RATE_LIMIT": "100000/minute", "CONCORD_WIDGET_ORIGINS": "[]"}
 # Flushed before the scaled setup starts.
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -620,7 +620,9 @@ async def search_capacity(setup: str, folder: Path) -> dict:
             chat = WebChat(stack.ws_url)
             warm, references = stack.references[:WARM_UP], stack.references[WARM_UP:]
             print(f"{setup}: warming up with {WARM_UP} journeys at once")
-            await asyncio.gather(*(visit(chat, reference, random.Random(), []) for reference in warm))
+            await asyncio.gather(
+                *(visit(chat, reference, random.Random(reference), []) for reference in warm)
+            )
             return capacity(await CapacitySearch(setup, chat, references, stack.processes).run())
 
 
@@ -795,8 +797,12 @@ def capacity_markdown(found: dict[str, dict], open_loop: dict) -> str:
                 f"**{result['capacity_rate']:g} customers/s** ({result['capacity_turns_per_second']} turns/s) "
                 "with p95 ≤ 1 s and nothing lost"
             )
-        if not steps[-1]["passed"]:
-            verdict += f"; at {steps[-1]['rate']:g}/s p95 was {steps[-1]['p95_ms']} ms, {steps[-1]['lost']} lost, {steps[-1]['errors']} errors"
+        if not (failed := steps[-1])["passed"]:
+            kinds = ", ".join(f"{kind}: {n}" for kind, n in failed["error_kinds"].items())
+            verdict += (
+                f"; at {failed['rate']:g}/s p95 was {failed['p95_ms']} ms, {failed['lost']} lost, "
+                f"{failed['errors']} errors" + (f" ({kinds})" if kinds else "")
+            )
         elif result["capacity_rate"] == open_loop["rates"][-1]:
             verdict += " (the highest rate tried)"
         memory = ", ".join(f"{group} {mb} MB" for group, mb in result["memory_mb"].items())
