@@ -34,11 +34,20 @@ class ChatHub:
         self.db = db
         self._sockets: defaultdict[str, dict[WebSocket, int]] = defaultdict(dict)
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Tabs whose own message is being answered: they are sent its acknowledgement first,
+        # then the replies (news of the replies can arrive before the acknowledgement is sent).
+        self._awaiting_ack: set[WebSocket] = set()
 
     async def join(self, conversation_id: str, websocket: WebSocket, shown_up_to: int) -> None:
         """A tab that has been sent everything up to `shown_up_to`; anything newer follows now."""
         self._sockets[conversation_id][websocket] = shown_up_to
         await self.deliver(conversation_id)
+
+    def hold(self, websocket: WebSocket) -> None:
+        self._awaiting_ack.add(websocket)
+
+    def release(self, websocket: WebSocket) -> None:
+        self._awaiting_ack.discard(websocket)
 
     def leave(self, conversation_id: str, websocket: WebSocket) -> None:
         sockets = self._sockets.get(conversation_id)
@@ -82,6 +91,8 @@ class ChatHub:
                 )
             delivered: set[int] = set()
             for websocket, shown_up_to in list(sockets.items()):
+                if websocket in self._awaiting_ack:
+                    continue  # delivered to once its acknowledgement is sent
                 try:
                     for message in (m for m in replies if m.id > shown_up_to):
                         await websocket.send_json(message_frame(message))

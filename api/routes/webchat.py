@@ -208,22 +208,26 @@ async def _message(
 ) -> None:
     with suppress(Exception):  # the tab may be gone: the message is stored and answered all the same
         await websocket.send_json({"type": "typing", "on": True})
-    delivery = await state.gateway.receive(
-        InboundMessage(
-            conversation_id=conversation.id,
-            channel=CHANNEL,
-            text=frame.text,
-            channel_message_id=f"{conversation.id}:{frame.client_id}" if frame.client_id else None,
+    state.hub.hold(websocket)
+    try:
+        delivery = await state.gateway.receive(
+            InboundMessage(
+                conversation_id=conversation.id,
+                channel=CHANNEL,
+                text=frame.text,
+                channel_message_id=f"{conversation.id}:{frame.client_id}" if frame.client_id else None,
+            )
         )
-    )
-    await websocket.send_json(
-        {
-            "type": "ack",
-            "client_id": frame.client_id,
-            "message_id": delivery.inbound_id,
-            "duplicate": delivery.duplicate,
-        }
-    )
+        await websocket.send_json(
+            {
+                "type": "ack",
+                "client_id": frame.client_id,
+                "message_id": delivery.inbound_id,
+                "duplicate": delivery.duplicate,
+            }
+        )
+    finally:
+        state.hub.release(websocket)
     if delivery.rejected:
         limit = state.settings.max_message_chars
         await _send_error(
